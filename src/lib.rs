@@ -4,9 +4,16 @@
 //! (オンライン資格確認, "オン資") with the My Number Card used as a health-insurance card
 //! (マイナ保険証) at a face-recognition card reader (顔認証付きカードリーダー).
 //!
-//! This release holds the wire layer, [`apdu`]: ISO 7816-4 command and response APDUs, status
-//! words with their meaning for the card, and BER-TLV. It builds as `no_std` + `alloc` with
-//! `default-features = false`, does no I/O and allocates nothing to parse or build an APDU.
+//! Layers, from the wire up:
+//!
+//! - [`apdu`]: ISO 7816-4 command and response APDUs, status words with their meaning for the
+//!   card, BER-TLV. Parsing and building allocate nothing.
+//! - [`card`]: the My Number Card's applications, files and PINs; sans-IO operations (PIN
+//!   status, VERIFY with the lockout guard, file reads sized from their own headers, signing)
+//!   and the records they return; [`card::Card`] runs them over a [`CardReader`].
+//! - [`sim`] (feature `sim`): a lockout-faithful virtual card with personas.
+//!
+//! The core builds as `no_std` + `alloc` with `default-features = false` and does no I/O.
 //!
 //! ## Glossary (用語集)
 //!
@@ -51,6 +58,14 @@
 extern crate alloc;
 
 pub mod apdu;
+pub mod card;
+pub mod error;
+pub mod reader;
 mod secret;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod time;
 
+pub use error::Error;
+pub use reader::{CardEvent, CardReader, ReaderCapabilities, TransportError};
 pub use secret::SecretBytes;

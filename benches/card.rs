@@ -1,0 +1,58 @@
+//! The whole read of the user-authentication certificate against the virtual card, with short
+//! APDUs (8 commands) and with extended length (2 commands), and a PIN status query.
+//!
+//! Run: `cargo bench --bench card`. It prints the APDU and byte counts of each read first.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use onshi::ReaderCapabilities;
+use onshi::card::{Card, PinSlot};
+use onshi::sim::{Persona, VirtualCard, VirtualReader};
+use onshi::time::Date;
+
+fn reader(card: VirtualCard, capabilities: ReaderCapabilities) -> VirtualReader {
+    let mut reader = VirtualReader::with_card(card);
+    reader.set_capabilities(capabilities);
+    reader
+}
+
+fn certificate_read(c: &mut Criterion) {
+    let template = Persona::Standard.card(Date::new(2026, 11, 27).expect("valid date"));
+    let mut group = c.benchmark_group("read_user_auth_certificate");
+    for (name, capabilities) in [
+        ("short", ReaderCapabilities::SHORT_ONLY),
+        ("extended", ReaderCapabilities::EXTENDED_LENGTH),
+    ] {
+        let mut card = Card::new(reader(template.clone(), capabilities));
+        card.user_auth_certificate()
+            .expect("the virtual card has one");
+        let stats = card.stats();
+        eprintln!(
+            "{name}: {} APDUs, {} command bytes, {} response bytes",
+            stats.commands, stats.command_bytes, stats.response_bytes
+        );
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || Card::new(reader(template.clone(), capabilities)),
+                |mut card| black_box(card.user_auth_certificate().expect("readable")),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn pin_status(c: &mut Criterion) {
+    let template = Persona::Standard.card(Date::new(2026, 11, 27).expect("valid date"));
+    c.bench_function("pin_status_user_auth", |b| {
+        b.iter_batched(
+            || Card::new(reader(template.clone(), ReaderCapabilities::SHORT_ONLY)),
+            |mut card| black_box(card.pin_status(PinSlot::UserAuth).expect("answers")),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group!(benches, certificate_read, pin_status);
+criterion_main!(benches);

@@ -1,0 +1,281 @@
+//! Errors, grouped by who is at fault.
+//!
+//! | Group | At fault | Example |
+//! |---|---|---|
+//! | [`Error::Transport`] | the reader or the link | card removed mid-command |
+//! | [`Error::MalformedCardData`] | the card's bytes | a record that is not BER-TLV |
+//! | [`Error::CardMisbehaved`] | the card's behaviour | a status word that makes no sense here |
+//! | [`Error::CardIncompatible`] | the card lacks something | no card-face application |
+//! | [`Error::Usage`] | the calling code | VERIFY without a fresh retry count |
+//! | [`Error::InvalidPin`] | the person typing | a 3-digit PIN |
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::apdu::tlv::TlvError;
+use crate::apdu::{BuildError, FileId, ResponseParseError, StatusWord};
+use crate::card::{Application, PinFormatError, PinKind, PinSlot};
+use crate::reader::TransportError;
+
+/// Every error of the crate's card and reception layers.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The reader or the link to the card failed.
+    #[error("transport: {0}")]
+    Transport(#[from] TransportError),
+    /// The card sent bytes that do not parse.
+    #[error("malformed card data: {0}")]
+    MalformedCardData(#[from] MalformedCardData),
+    /// The card answered something unexpected at this point.
+    #[error("unexpected card behaviour: {0}")]
+    CardMisbehaved(#[from] CardMisbehaved),
+    /// The card lacks an application, a file or a PIN the operation needs.
+    #[error("card not suitable: {0}")]
+    CardIncompatible(#[from] CardIncompatible),
+    /// The calling code used the API in a way it does not allow.
+    #[error("API misuse: {0}")]
+    Usage(#[from] UsageError),
+    /// The PIN entered has the wrong format; nothing was sent to the card.
+    #[error("invalid PIN: {0}")]
+    InvalidPin(#[from] PinFormatError),
+}
+
+impl From<BuildError> for Error {
+    fn from(error: BuildError) -> Self {
+        Self::Usage(UsageError::Build(error))
+    }
+}
+
+impl From<ResponseParseError> for Error {
+    fn from(error: ResponseParseError) -> Self {
+        Self::MalformedCardData(MalformedCardData::Response(error))
+    }
+}
+
+/// A file on the card: an application and an EF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CardFile {
+    /// The application.
+    pub application: Application,
+    /// The EF, as its 16-bit ID.
+    #[serde(with = "file_id_serde")]
+    pub file: FileId,
+}
+
+impl CardFile {
+    /// The file `file` of `application`.
+    #[must_use]
+    pub const fn new(application: Application, file: FileId) -> Self {
+        Self { application, file }
+    }
+}
+
+impl fmt::Display for CardFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.application, self.file)
+    }
+}
+
+mod file_id_serde {
+    use crate::apdu::FileId;
+
+    pub(super) fn serialize<S: serde::Serializer>(id: &FileId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u16(id.to_u16())
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FileId, D::Error> {
+        <u16 as serde::Deserialize>::deserialize(d).map(FileId::new)
+    }
+}
+
+/// What the card layer was doing when something went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Operation {
+    /// SELECT of an application.
+    SelectApplication,
+    /// SELECT of an EF.
+    SelectFile,
+    /// READ BINARY.
+    ReadBinary,
+    /// The empty VERIFY that asks for the retry counter.
+    RetryQuery,
+    /// VERIFY with a PIN.
+    Verify,
+    /// CHANGE REFERENCE DATA.
+    ChangePin,
+    /// COMPUTE DIGITAL SIGNATURE.
+    Sign,
+    /// GET RESPONSE.
+    GetResponse,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::SelectApplication => "SELECT application",
+            Self::SelectFile => "SELECT EF",
+            Self::ReadBinary => "READ BINARY",
+            Self::RetryQuery => "retry-count query",
+            Self::Verify => "VERIFY",
+            Self::ChangePin => "CHANGE REFERENCE DATA",
+            Self::Sign => "COMPUTE DIGITAL SIGNATURE",
+            Self::GetResponse => "GET RESPONSE",
+        })
+    }
+}
+
+/// Bytes from the card that do not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MalformedCardData {
+    /// A response without its status word.
+    #[error("{0}")]
+    Response(ResponseParseError),
+    /// A file whose BER-TLV structure is broken.
+    #[error("{file}: {error}")]
+    Tlv {
+        /// The file.
+        file: CardFile,
+        /// What is broken.
+        error: TlvError,
+    },
+    /// A certificate that is not valid DER X.509.
+    #[error("{file}: not a valid X.509 certificate")]
+    Certificate {
+        /// The file.
+        file: CardFile,
+    },
+    /// A record that parses as TLV but lacks a field or has one of the wrong form.
+    #[error("{file}: {problem}")]
+    Record {
+        /// The file.
+        file: CardFile,
+        /// What is wrong.
+        problem: RecordProblem,
+    },
+}
+
+/// What is wrong with a record's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordProblem {
+    /// A required field (by its BER-TLV tag) is missing.
+    #[error("field {tag:X} is missing")]
+    MissingField {
+        /// The tag, as a big-endian number.
+        tag: u32,
+    },
+    /// A field that should be text is not UTF-8.
+    #[error("field {tag:X} is not UTF-8 text")]
+    NotText {
+        /// The tag.
+        tag: u32,
+    },
+    /// A field has a value it cannot have (a sex code other than 0, 1, 2 or 9, a My Number
+    /// that is not 12 digits).
+    #[error("field {tag:X} has an invalid value")]
+    InvalidValue {
+        /// The tag.
+        tag: u32,
+    },
+    /// The token is none of the known kinds.
+    #[error("unknown token")]
+    UnknownToken,
+}
+
+/// The card answered something that does not fit the moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardMisbehaved {
+    /// A status word the operation does not expect.
+    #[error("{operation} answered {status}")]
+    UnexpectedStatus {
+        /// The operation.
+        operation: Operation,
+        /// The status word.
+        status: StatusWord,
+    },
+    /// A file that ends before the length its own header announces.
+    #[error("{file} ends after {got} of the {expected} bytes its header announces")]
+    FileEndedEarly {
+        /// The file.
+        file: CardFile,
+        /// Bytes the header announces.
+        expected: usize,
+        /// Bytes the card returned.
+        got: usize,
+    },
+    /// More `61 xx`/`6C xx` rounds than any real exchange needs.
+    #[error("{operation}: too many 61xx/6Cxx recovery rounds")]
+    EndlessRecovery {
+        /// The operation.
+        operation: Operation,
+    },
+    /// A file longer than READ BINARY's 15-bit offsets can reach.
+    #[error("{file} announces {len} bytes, more than READ BINARY can address")]
+    FileTooLarge {
+        /// The file.
+        file: CardFile,
+        /// Bytes announced.
+        len: usize,
+    },
+    /// A signature of the wrong length.
+    #[error("a signature of {len} bytes; RSA-2048 gives 256")]
+    SignatureLength {
+        /// Bytes returned.
+        len: usize,
+    },
+}
+
+/// The card lacks something the operation needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CardIncompatible {
+    /// The application is not on the card (e.g. smartphone JPKI has only the JPKI-AP).
+    #[error("the card has no {0}")]
+    ApplicationMissing(Application),
+    /// The file is not in the application.
+    #[error("the card has no {0}")]
+    FileMissing(CardFile),
+    /// The PIN is not set on this card (a face-authentication card has none).
+    #[error("the card has no {0:?} PIN")]
+    PinNotSet(PinSlot),
+}
+
+/// The calling code asked for something the API does not allow. Nothing was sent to the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// VERIFY needs the card's current retry count first: query the PIN status (which spends no
+    /// try) after the card was placed, reset, or an unclear transport error.
+    #[error("the retry count of the {0:?} PIN is not known; query the PIN status first")]
+    RetryCountNotFresh(PinSlot),
+    /// The PIN is blocked: VERIFY would be refused and is never sent.
+    #[error("the {0:?} PIN is blocked; it is never sent to the card")]
+    PinBlocked(PinSlot),
+    /// A PIN of one kind offered to a slot of another.
+    #[error("a {kind:?} PIN cannot verify the {slot:?} slot")]
+    PinKindMismatch {
+        /// The slot.
+        slot: PinSlot,
+        /// The kind of the PIN given.
+        kind: PinKind,
+    },
+    /// The operation needs this PIN verified first (in the same application session).
+    #[error("the {0:?} PIN must be verified first")]
+    PinNotVerified(PinSlot),
+    /// A command could not be built.
+    #[error("{0}")]
+    Build(BuildError),
+    /// An exchange or operation driven out of order: a response with no command pending, or a
+    /// step after it finished.
+    #[error("an exchange was driven out of order")]
+    OutOfOrder,
+    /// A digest of the wrong length for a signature.
+    #[error("the DigestInfo must have 1 to 255 bytes")]
+    DigestInfoLength,
+}

@@ -1,0 +1,32 @@
+//! A lockout-faithful virtual My Number Card (feature `sim`).
+//!
+//! [`VirtualCard`] answers command APDUs as `card-protocol.md` says the real card does, with
+//! real RSA-2048 signatures by fixed test keys whose certificates it serves, and logs every
+//! command (PINs masked) so tests can assert exact traffic. [`VirtualReader`] puts it behind the
+//! [`CardReader`](crate::CardReader) trait, with card events and injectable transport faults.
+//! [`Persona`]s give ready-made cards by name.
+//!
+//! ```
+//! use onshi::card::{Card, PinSlot, PinStatus};
+//! use onshi::sim::{Persona, VirtualReader};
+//! use onshi::time::Date;
+//!
+//! let today = Date::new(2026, 11, 27).unwrap();
+//! let mut card = Card::new(VirtualReader::with_card(Persona::OneTryLeft.card(today)));
+//! assert_eq!(card.pin_status(PinSlot::UserAuth)?, PinStatus::Remaining(1));
+//! let log = card.reader().card().unwrap().log();
+//! assert_eq!(log.len(), 3); // SELECT AP, SELECT EF 0018, the empty VERIFY
+//! # Ok::<(), onshi::Error>(())
+//! ```
+
+mod card;
+mod certificate;
+mod persona;
+mod reader;
+
+pub use card::{ATR, LoggedCommand, Quirks, SigningKeyRef, VirtualCard, VirtualFile, VirtualPin};
+pub use certificate::sha256_digest_info;
+pub use persona::{
+    Holder, Persona, UnknownPersona, VERIFICATION_NUMBER_TRIES, secrets, system_date_in_japan,
+};
+pub use reader::{Fault, VirtualReader};

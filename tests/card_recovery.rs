@@ -1,0 +1,141 @@
+//! `61 xx` and `6C xx` recovery happens for read-only commands only; VERIFY and signing are
+//! never repeated. A scripted reader plays a T=0-style card.
+
+mod common;
+
+use std::collections::VecDeque;
+
+use common::hex;
+use onshi::apdu::StatusWord;
+use onshi::card::{Application, Card, Pin, PinKind, PinSlot, VerifyOutcome, jpki};
+use onshi::error::{CardFile, CardMisbehaved, Operation};
+use onshi::{CardEvent, CardReader, Error, ReaderCapabilities, TransportError};
+
+/// Answers each command with the next scripted response and records what it was sent.
+struct ScriptedReader {
+    answers: VecDeque<Vec<u8>>,
+    sent: Vec<Vec<u8>>,
+}
+
+impl ScriptedReader {
+    fn new(answers: &[&str]) -> Self {
+        Self {
+            answers: answers.iter().map(|a| hex(a)).collect(),
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl CardReader for ScriptedReader {
+    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, TransportError> {
+        self.sent.push(command.to_vec());
+        let answer = self.answers.pop_front().ok_or(TransportError::NoCard)?;
+        response[..answer.len()].copy_from_slice(&answer);
+        Ok(answer.len())
+    }
+
+    fn take_card_event(&mut self) -> Option<CardEvent> {
+        None
+    }
+
+    fn capabilities(&self) -> ReaderCapabilities {
+        ReaderCapabilities::SHORT_ONLY
+    }
+}
+
+fn token_with(status: &str) -> String {
+    format!("4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32 {status}")
+}
+
+#[test]
+fn more_data_is_fetched_with_get_response() {
+    let reader = ScriptedReader::new(&["90 00", "90 00", "61 0F", &token_with("90 00")]);
+    let mut card = Card::new(reader);
+    assert_eq!(card.kind().unwrap(), onshi::card::CardKind::MyNumberCard);
+    let sent = &card.reader().sent;
+    assert_eq!(sent[2], hex("00 B0 00 00 20"));
+    assert_eq!(sent[3], hex("00 C0 00 00 0F"));
+}
+
+#[test]
+fn wrong_le_is_resent_with_the_length_the_card_gives() {
+    let reader = ScriptedReader::new(&["90 00", "90 00", "6C 0F", &token_with("90 00")]);
+    let mut card = Card::new(reader);
+    assert_eq!(card.kind().unwrap(), onshi::card::CardKind::MyNumberCard);
+    let sent = &card.reader().sent;
+    assert_eq!(sent[3], hex("00 B0 00 00 0F"));
+}
+
+#[test]
+fn verify_is_never_repeated_after_61xx_or_6cxx() {
+    for odd in ["61 02", "6C 04"] {
+        let reader = ScriptedReader::new(&["90 00", "90 00", "63 C3", odd]);
+        let mut card = Card::new(reader);
+        card.pin_status(PinSlot::UserAuth).unwrap();
+        let pin = Pin::new(PinKind::UserAuth, "1234").unwrap();
+        let result = card.verify(PinSlot::UserAuth, pin);
+        assert_eq!(
+            result,
+            Err(Error::CardMisbehaved(CardMisbehaved::UnexpectedStatus {
+                operation: Operation::Verify,
+                status: StatusWord::from_u16(
+                    u16::from_str_radix(&odd.replace(' ', ""), 16).unwrap()
+                ),
+            }))
+        );
+        let sent = &card.reader().sent;
+        assert_eq!(sent.len(), 4, "nothing after the VERIFY");
+        assert_eq!(sent[3], hex("00 20 00 80 04 31 32 33 34"));
+        assert_eq!(
+            card.state().pin_status(PinSlot::UserAuth),
+            onshi::card::PinStatus::Unknown
+        );
+    }
+}
+
+#[test]
+fn endless_61xx_is_cut_off() {
+    let mut answers = vec!["90 00", "90 00"];
+    answers.extend(std::iter::repeat_n("61 01", 40));
+    let mut card = Card::new(ScriptedReader::new(&answers));
+    let result = card.read_file(CardFile::new(Application::Jpki, jpki::TOKEN));
+    assert_eq!(
+        result,
+        Err(Error::CardMisbehaved(CardMisbehaved::EndlessRecovery {
+            operation: Operation::ReadBinary
+        }))
+    );
+    assert!(card.reader().sent.len() < 25);
+}
+
+#[test]
+fn a_response_without_status_word_is_malformed_and_forgets_the_count() {
+    let mut card = Card::new(ScriptedReader::new(&["90 00", "90 00", "63 C3", "90"]));
+    card.pin_status(PinSlot::UserAuth).unwrap();
+    let pin = Pin::new(PinKind::UserAuth, "1234").unwrap();
+    assert!(matches!(
+        card.verify(PinSlot::UserAuth, pin),
+        Err(Error::MalformedCardData(_))
+    ));
+    assert_eq!(
+        card.state().pin_status(PinSlot::UserAuth),
+        onshi::card::PinStatus::Unknown
+    );
+}
+
+#[test]
+fn the_card_answers_9000_to_the_query_once_verified() {
+    let reader = ScriptedReader::new(&["90 00", "90 00", "63 C3", "90 00", "90 00"]);
+    let mut card = Card::new(reader);
+    card.pin_status(PinSlot::UserAuth).unwrap();
+    let pin = Pin::new(PinKind::UserAuth, "1234").unwrap();
+    assert_eq!(
+        card.verify(PinSlot::UserAuth, pin).unwrap(),
+        VerifyOutcome::Verified
+    );
+    // A card that answers the empty VERIFY with 90 00 once verified: the counter is full.
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth).unwrap(),
+        onshi::card::PinStatus::Remaining(3)
+    );
+}
