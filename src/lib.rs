@@ -11,6 +11,10 @@
 //! - [`card`]: the My Number Card's applications, files and PINs; sans-IO operations (PIN
 //!   status, VERIFY with the lockout guard, file reads sized from their own headers, signing)
 //!   and the records they return; [`card::Card`] runs them over a [`CardReader`].
+//! - [`facility`]: accounts and roles, admin sessions, reader modes, the staff passcode, audit.
+//! - [`reception`]: one patient's visit, sans-IO, over typed states: modes, the PIN lockout
+//!   guard, face and staff checks, consent, the outcome; [`reception::run_visit`] drives it
+//!   over a [`CardReader`] and a [`face::FaceMatcher`].
 //! - [`sim`] (feature `sim`): a lockout-faithful virtual card with personas.
 //!
 //! The core builds as `no_std` + `alloc` with `default-features = false` and does no I/O.
@@ -60,7 +64,10 @@ extern crate alloc;
 pub mod apdu;
 pub mod card;
 pub mod error;
+pub mod face;
+pub mod facility;
 pub mod reader;
+pub mod reception;
 mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -21,11 +21,15 @@
 
 mod card;
 mod certificate;
+mod face;
 mod persona;
 mod reader;
 
 pub use card::{ATR, LoggedCommand, Quirks, SigningKeyRef, VirtualCard, VirtualFile, VirtualPin};
 pub use certificate::sha256_digest_info;
+pub use face::{
+    HOLDER_SCORE, OTHER_SCORE, VirtualFaceMatcher, capture_of_holder, capture_of_someone_else,
+};
 pub use persona::{
     Holder, Persona, UnknownPersona, VERIFICATION_NUMBER_TRIES, secrets, system_date_in_japan,
 };

@@ -51,3 +51,5 @@ pub fn pin_verifications(card: &Card<VirtualReader>) -> usize {
         .filter(|entry| LoggedCommand::is_pin_verification(entry))
         .count()
 }
+
+pub mod harness;

@@ -1,0 +1,134 @@
+//! Whole visits against the virtual card: an unattended face visit and a PIN visit, from the
+//! card placed to the consent given. The virtual card's own work is inside the measurement;
+//! no RSA happens in a visit (the certificates are built once, outside).
+//!
+//! Run: `cargo bench --bench reception`. It prints APDUs, bytes and allocations per visit
+//! first.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use onshi::face::{FaceCapture, MatchScore};
+use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
+use onshi::reception::{
+    Input, MethodChoice, Output, ReaderContext, Visit, VisitSettings, VisitStage,
+};
+use onshi::sim::{Persona, VirtualCard};
+use onshi::time::{Date, Timestamp};
+use onshi::{ReaderCapabilities, SecretBytes};
+
+fn context(mode: ReaderMode, now: Timestamp) -> ReaderContext {
+    let mut facility = Facility::new(
+        "admin",
+        "bench-admin-pw",
+        [1; 16],
+        now,
+        HashCost::FAST_FOR_TESTS,
+    )
+    .expect("facility");
+    let Ok(Session::Admin(admin)) = facility.login("admin", "bench-admin-pw", now) else {
+        panic!("admin login")
+    };
+    facility
+        .add_reader(&admin, ReaderId::new(1), now)
+        .expect("reader");
+    facility
+        .set_reader_mode(&admin, ReaderId::new(1), mode, now)
+        .expect("mode");
+    ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .expect("context")
+}
+
+/// Runs the visit's outputs against the card, answering captures and matches.
+fn pump(visit: &mut Visit, card: &mut VirtualCard, now: Timestamp) {
+    while let Some(output) = visit.poll() {
+        match output {
+            Output::Transmit(command) => {
+                let response = card.respond(command.bytes());
+                let _ = visit.handle(now, Input::CardResponse(&response));
+            }
+            Output::CaptureFace => {
+                let _ = visit.handle(now, Input::FaceCaptured(FaceCapture::new(vec![7; 64])));
+            }
+            Output::MatchFace { .. } => {
+                let score = Ok(MatchScore::from_per_mille(930));
+                let _ = visit.handle(now, Input::FaceMatched(score));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn face_visit(context: &ReaderContext, mut card: VirtualCard, now: Timestamp) -> Visit {
+    let b = Persona::Standard
+        .holder(now.date_in_japan())
+        .verification_number_b()
+        .expect("persona 照合番号B");
+    let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
+    for input in [
+        Input::CardPlaced,
+        Input::VerificationNumberB(b),
+        Input::Choose(MethodChoice::Face),
+        Input::ConsentAnswer(true),
+    ] {
+        let _ = visit.handle(now, input);
+        pump(&mut visit, &mut card, now);
+    }
+    assert_eq!(visit.stage(), VisitStage::Finished);
+    visit
+}
+
+fn pin_visit(context: &ReaderContext, mut card: VirtualCard, now: Timestamp) -> Visit {
+    let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
+    for input in [
+        Input::CardPlaced,
+        Input::PinEntered(SecretBytes::from(b"1234".to_vec())),
+        Input::ConsentAnswer(true),
+    ] {
+        let _ = visit.handle(now, input);
+        pump(&mut visit, &mut card, now);
+    }
+    assert_eq!(visit.stage(), VisitStage::Finished);
+    visit
+}
+
+fn visits(c: &mut Criterion) {
+    let today = Date::new(2026, 11, 27).expect("date");
+    let now = Timestamp::from_date_time(today, 0, 30, 0).expect("time");
+    let card = Persona::Standard.card(today);
+    let unattended = context(ReaderMode::Unattended, now);
+    let pin_only = context(ReaderMode::PinOnly, now);
+
+    type Run = fn(&ReaderContext, VirtualCard, Timestamp) -> Visit;
+    let runs: [(&str, &ReaderContext, Run); 2] = [
+        ("face_unattended", &unattended, face_visit),
+        ("pin", &pin_only, pin_visit),
+    ];
+    let mut group = c.benchmark_group("visit");
+    for (name, context, run) in runs {
+        let template = card.clone();
+        let info = allocation_counter::measure(|| {
+            let visit = run(context, template.clone(), now);
+            let stats = visit.card_state().stats();
+            eprintln!(
+                "{name}: {} APDUs, {} command bytes, {} response bytes",
+                stats.commands, stats.command_bytes, stats.response_bytes
+            );
+        });
+        eprintln!(
+            "{name}: {} allocations per visit (virtual card included)",
+            info.count_total
+        );
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || template.clone(),
+                |card| black_box(run(context, card, now)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, visits);
+criterion_main!(benches);

@@ -1,0 +1,380 @@
+//! What a visit produces: the outcome a vendor hands to its terminal link, and an audit event
+//! for every step. None of them holds a PIN, a passcode or a 照合番号.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::settings::ConsentItem;
+use crate::card::{CardKind, PinStatus, UserAuthCertificate};
+use crate::face::{FaceMatchError, MatchScore};
+use crate::facility::{ReaderId, ReaderMode};
+use crate::time::Timestamp;
+
+/// A staff member's identifier as the facility knows it (a staff number or account name).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StaffId(String);
+
+impl StaffId {
+    /// A staff id of 1 to 32 printable ASCII characters.
+    #[must_use]
+    pub fn new(id: &str) -> Option<Self> {
+        let valid = !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| Self(String::from(id)))
+    }
+
+    /// The id.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StaffId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where the staff's visual check (目視確認) was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffCheckKind {
+    /// On the reader's identity screen, with the facility passcode (since April 2025).
+    OnReader,
+    /// On the terminal, in the legacy visual mode (目視で本人確認完了).
+    LegacyTerminal,
+}
+
+/// The smartphone a patient used (スマホ用電子証明書).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmartphonePlatform {
+    /// iPhone: the patient authenticated on the phone (Face ID / Touch ID).
+    IPhone,
+    /// Android: the PIN was entered on the reader.
+    Android,
+}
+
+/// How the patient's identity was confirmed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum IdentityMethod {
+    /// Face authentication against the chip photo.
+    Face {
+        /// The matcher's score.
+        score: MatchScore,
+    },
+    /// The user-authentication PIN, entered by the patient.
+    Pin,
+    /// The PIN, entered by a legal representative (法定代理人) who declared so.
+    PinByLegalRepresentative,
+    /// A staff member's visual check.
+    StaffCheck {
+        /// Who checked.
+        staff_id: StaffId,
+        /// Where it was recorded.
+        kind: StaffCheckKind,
+    },
+    /// A smartphone's JPKI.
+    Smartphone {
+        /// Which platform.
+        platform: SmartphonePlatform,
+    },
+}
+
+/// One consent answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsentAnswer {
+    /// The item.
+    pub item: ConsentItem,
+    /// Whether the patient agreed.
+    pub agreed: bool,
+}
+
+/// The patient's finished consent: every item answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    /// Whether it was given through the blanket option (包括同意).
+    pub blanket: bool,
+    /// Every item with its answer.
+    pub answers: Vec<ConsentAnswer>,
+    /// When it was finished.
+    pub at: Timestamp,
+}
+
+/// What became of the consent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "consent", rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// Finished: every item answered.
+    Given(ConsentRecord),
+    /// Not asked: the visit confirms eligibility only.
+    NotAsked,
+    /// Not finished: nothing of it is kept.
+    NotFinished {
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+/// Why eligibility only was confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EligibilityOnlyReason {
+    /// The user-authentication certificate expired less than three months ago.
+    CertificateExpiredRecently,
+}
+
+/// Why a visit ended before it was complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The card was taken off the reader.
+    CardRemoved,
+    /// No input for the idle timeout: the patient walked away.
+    TimedOut,
+    /// No way to confirm identity is left (PIN blocked and no photo, say).
+    NoMethodLeft,
+    /// The reader or the card failed.
+    CardOrReaderError,
+}
+
+/// Why the card cannot be used at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalReason {
+    /// The user-authentication certificate expired more than three months ago.
+    CertificateExpired,
+    /// The certificate is not valid yet.
+    CertificateNotYetValid,
+    /// A smartphone's certificate has expired (no grace period for smartphones).
+    SmartphoneCertificateExpired,
+    /// Not a My Number Card (no JPKI-AP, or a 住基カード).
+    NotAMyNumberCard,
+}
+
+/// How the visit ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum VisitResult {
+    /// Identity confirmed: eligibility can be checked, with or without consent.
+    Confirmed {
+        /// How.
+        identity: IdentityMethod,
+        /// When.
+        identified_at: Timestamp,
+        /// The consent.
+        consent: ConsentStatus,
+        /// Set when only eligibility may be confirmed.
+        eligibility_only: Option<EligibilityOnlyReason>,
+    },
+    /// The card cannot be used.
+    Refused {
+        /// Why.
+        reason: RefusalReason,
+    },
+    /// Identity was not confirmed: nothing was.
+    NotConfirmed {
+        /// Why.
+        reason: EndReason,
+    },
+}
+
+/// Everything a vendor hands to its terminal link at the end of a visit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The reader.
+    pub reader: ReaderId,
+    /// Its mode during the visit.
+    pub mode: ReaderMode,
+    /// When the visit started.
+    pub started_at: Timestamp,
+    /// When it ended.
+    pub finished_at: Timestamp,
+    /// The result.
+    pub result: VisitResult,
+    /// The kind of card, when it was read.
+    pub card_kind: Option<CardKind>,
+    /// The user-authentication certificate, when it was read.
+    pub certificate: Option<UserAuthCertificate>,
+    /// Wrong staff passcodes entered during the visit.
+    pub staff_passcode_failures: u8,
+}
+
+impl Outcome {
+    /// The identity method, when identity was confirmed.
+    #[must_use]
+    pub fn identity(&self) -> Option<&IdentityMethod> {
+        match &self.result {
+            VisitResult::Confirmed { identity, .. } => Some(identity),
+            _ => None,
+        }
+    }
+
+    /// The consent record, when consent was given.
+    #[must_use]
+    pub fn consent(&self) -> Option<&ConsentRecord> {
+        match &self.result {
+            VisitResult::Confirmed {
+                consent: ConsentStatus::Given(record),
+                ..
+            } => Some(record),
+            _ => None,
+        }
+    }
+}
+
+/// An audit event: one step of a visit, with its time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When.
+    pub at: Timestamp,
+    /// What.
+    pub event: VisitEvent,
+}
+
+/// One step of a visit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum VisitEvent {
+    /// A visit started on a reader in this mode.
+    VisitStarted {
+        /// The mode.
+        mode: ReaderMode,
+    },
+    /// A card was placed.
+    CardPlaced,
+    /// The card was taken away.
+    CardRemoved,
+    /// The card was reset.
+    CardReset,
+    /// The card's kind was read.
+    CardKindRead {
+        /// The kind.
+        kind: CardKind,
+    },
+    /// The certificate was read.
+    CertificateRead {
+        /// Its serial, in hex.
+        serial: String,
+        /// End of validity.
+        not_after: Timestamp,
+    },
+    /// The card reported the user-authentication PIN's status.
+    PinStatusRead {
+        /// The status.
+        status: PinStatus,
+    },
+    /// A PIN entry was refused locally for its format; nothing was sent.
+    PinFormatRejected,
+    /// A VERIFY was sent with the PIN the patient entered.
+    PinSubmitted {
+        /// Declared as entered by a legal representative.
+        by_legal_representative: bool,
+    },
+    /// The card accepted the PIN.
+    PinAccepted,
+    /// The card rejected the PIN.
+    PinRejected {
+        /// Tries left, as the card reported.
+        tries_left: u8,
+    },
+    /// The PIN is blocked.
+    PinBlocked,
+    /// The patient confirmed they want to use the PIN's last try.
+    LastTryConfirmed,
+    /// A legal representative declared they enter the PIN.
+    LegalRepresentativeDeclared,
+    /// The patient chose a method.
+    MethodChosen {
+        /// Which.
+        method: MethodChoice,
+    },
+    /// 照合番号B was read by the reader's OCR (its digits are never logged).
+    VerificationNumberBRead,
+    /// 照合番号B could not be read or used; the photo cannot be read.
+    VerificationNumberBUnusable,
+    /// The chip photo was read.
+    PhotoRead,
+    /// The card has no photo (a card issued to a baby).
+    NoPhotoOnCard,
+    /// A face capture was asked for.
+    FaceCaptureRequested {
+        /// Attempt number, from 1.
+        attempt: u8,
+    },
+    /// The matcher answered.
+    FaceMatched {
+        /// Attempt number.
+        attempt: u8,
+        /// The score, or why there is none.
+        score: Result<MatchScore, FaceMatchError>,
+        /// Whether the policy accepted it.
+        accepted: bool,
+    },
+    /// Face authentication failed for this visit; the fallback is offered.
+    FaceFailed,
+    /// The staff passcode was accepted.
+    StaffPasscodeAccepted {
+        /// Who.
+        staff_id: StaffId,
+    },
+    /// A wrong staff passcode.
+    StaffPasscodeRejected {
+        /// Who claimed to be entering it.
+        staff_id: StaffId,
+        /// Wrong entries so far in this visit.
+        failures: u8,
+    },
+    /// Too many wrong passcodes: the staff check is withdrawn for this visit.
+    StaffCheckWithdrawn,
+    /// Staff confirmed the visual check on the terminal (legacy mode).
+    StaffConfirmedOnTerminal {
+        /// Who.
+        staff_id: StaffId,
+    },
+    /// Identity was confirmed.
+    IdentityConfirmed {
+        /// How.
+        method: IdentityMethod,
+    },
+    /// A consent item was answered.
+    ConsentAnswered {
+        /// The item (all items for the blanket answer).
+        item: Option<ConsentItem>,
+        /// The answer.
+        agreed: bool,
+    },
+    /// The reader has been in the legacy visual mode past the reminder time.
+    LegacyModeReminder {
+        /// Since when.
+        since: Timestamp,
+    },
+    /// A card or reader error.
+    CardError {
+        /// What failed, as text for the log (never secret).
+        error: String,
+    },
+    /// The visit ended.
+    VisitEnded {
+        /// The result.
+        result: VisitResult,
+    },
+}
+
+/// A method the patient or staff can choose on the identity screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodChoice {
+    /// 顔認証.
+    Face,
+    /// 暗証番号.
+    Pin,
+    /// 目視確認 by staff on the reader.
+    StaffCheck,
+}

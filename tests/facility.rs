@@ -1,0 +1,288 @@
+//! The facility: accounts and roles, admin sessions as capabilities, mode switching, the staff
+//! passcode and its lock, the audit trail.
+
+mod common;
+
+use common::harness::{ADMIN_PASSWORD, secret};
+use common::morning;
+use onshi::facility::{
+    Facility, FacilityAction, FacilityError, HashCost, ReaderId, ReaderMode, Role, Session,
+};
+use proptest::prelude::*;
+
+fn setup() -> Facility {
+    Facility::new(
+        "admin",
+        ADMIN_PASSWORD,
+        [9; 16],
+        morning(),
+        HashCost::FAST_FOR_TESTS,
+    )
+    .unwrap()
+}
+
+fn admin(facility: &mut Facility) -> onshi::facility::AdminSession {
+    match facility.login("admin", ADMIN_PASSWORD, morning()).unwrap() {
+        Session::Admin(session) => session,
+        Session::General(_) => panic!("admin expected"),
+    }
+}
+
+#[test]
+fn only_an_admin_switches_a_mode() {
+    let mut facility = setup();
+    let admin = admin(&mut facility);
+    let reader = ReaderId::new(1);
+    facility.add_reader(&admin, reader, morning()).unwrap();
+    facility
+        .issue_account(
+            &admin,
+            "clerk",
+            "clerk-password",
+            Role::General,
+            [3; 16],
+            morning(),
+        )
+        .unwrap();
+    let Session::General(_general) = facility
+        .login("clerk", "clerk-password", morning())
+        .unwrap()
+    else {
+        panic!("general expected")
+    };
+    // A general session is a different type: `set_reader_mode(&general, ..)` does not compile.
+    assert_eq!(
+        facility.login("admin", "wrong-password", morning()),
+        Err(FacilityError::LoginFailed)
+    );
+    assert_eq!(
+        facility.login("nobody", "whatever-pw", morning()),
+        Err(FacilityError::LoginFailed)
+    );
+    facility
+        .set_reader_mode(&admin, reader, ReaderMode::LegacyVisual, morning())
+        .unwrap();
+    assert_eq!(facility.reader_mode(reader), Some(ReaderMode::LegacyVisual));
+}
+
+#[test]
+fn admin_sessions_expire_and_end_with_revocation() {
+    let mut facility = setup();
+    let first = admin(&mut facility);
+    let reader = ReaderId::new(1);
+    facility.add_reader(&first, reader, morning()).unwrap();
+    let late = morning().saturating_add_seconds(16 * 60);
+    assert_eq!(
+        facility.set_reader_mode(&first, reader, ReaderMode::PinOnly, late),
+        Err(FacilityError::SessionInvalid)
+    );
+    facility
+        .issue_account(
+            &first,
+            "second",
+            "second-admin-pw",
+            Role::Admin,
+            [4; 16],
+            morning(),
+        )
+        .unwrap();
+    let Session::Admin(second) = facility
+        .login("second", "second-admin-pw", morning())
+        .unwrap()
+    else {
+        panic!()
+    };
+    facility
+        .revoke_account(&first, "second", morning())
+        .unwrap();
+    assert_eq!(
+        facility.set_reader_mode(&second, reader, ReaderMode::PinOnly, morning()),
+        Err(FacilityError::SessionInvalid)
+    );
+    assert_eq!(
+        facility.login("second", "second-admin-pw", morning()),
+        Err(FacilityError::LoginFailed)
+    );
+    assert_eq!(facility.reader_mode(reader), Some(ReaderMode::Unattended));
+    assert_eq!(
+        facility.revoke_account(&first, "admin", morning()),
+        Err(FacilityError::CannotRevokeSelf)
+    );
+}
+
+#[test]
+fn mode_reminders_for_readers_left_in_legacy_mode() {
+    let mut facility = setup();
+    let admin = admin(&mut facility);
+    for n in 1..=2 {
+        facility
+            .add_reader(&admin, ReaderId::new(n), morning())
+            .unwrap();
+    }
+    facility
+        .set_reader_mode(
+            &admin,
+            ReaderId::new(2),
+            ReaderMode::LegacyVisual,
+            morning(),
+        )
+        .unwrap();
+    assert!(
+        facility
+            .mode_reminders(morning().saturating_add_seconds(29 * 60))
+            .is_empty()
+    );
+    let reminders = facility.mode_reminders(morning().saturating_add_seconds(45 * 60));
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].reader, ReaderId::new(2));
+    assert_eq!(reminders[0].seconds, 45 * 60);
+}
+
+#[test]
+fn staff_passcode_rules_and_lock() {
+    let mut facility = setup();
+    let admin = admin(&mut facility);
+    assert_eq!(
+        facility.set_staff_passcode(&admin, &secret("12345"), [5; 16], morning()),
+        Err(FacilityError::InvalidPasscode)
+    );
+    facility
+        .set_staff_passcode(&admin, &secret("4321"), [5; 16], morning())
+        .unwrap();
+    let check = facility.staff_passcode_check().unwrap();
+    assert!(check.matches(&secret("4321")));
+    assert!(!check.matches(&secret("1234")));
+    assert_eq!(format!("{check:?}"), "StaffPasscodeCheck(***)");
+    for _ in 0..3 {
+        facility.record_staff_passcode_entries(3, false, morning());
+    }
+    assert!(!facility.staff_passcode_locked());
+    facility.record_staff_passcode_entries(1, false, morning());
+    assert!(facility.staff_passcode_locked());
+    assert!(facility.staff_passcode_check().is_none());
+    assert!(
+        facility
+            .audit()
+            .iter()
+            .any(|e| e.action == FacilityAction::StaffPasscodeLocked)
+    );
+    facility
+        .set_staff_passcode(&admin, &secret("8765"), [6; 16], morning())
+        .unwrap();
+    assert!(!facility.staff_passcode_locked());
+}
+
+#[test]
+fn the_audit_trail_has_every_action_and_no_secret() {
+    let mut facility = setup();
+    let admin = admin(&mut facility);
+    let _ = facility.login("admin", "wrong-password", morning());
+    facility
+        .add_reader(&admin, ReaderId::new(7), morning())
+        .unwrap();
+    facility
+        .set_staff_passcode(&admin, &secret("4321"), [5; 16], morning())
+        .unwrap();
+    let actions: Vec<&FacilityAction> = facility.audit().iter().map(|e| &e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            &FacilityAction::Created,
+            &FacilityAction::LoggedIn { role: Role::Admin },
+            &FacilityAction::LoginFailed,
+            &FacilityAction::ReaderAdded {
+                reader: ReaderId::new(7)
+            },
+            &FacilityAction::StaffPasscodeSet,
+        ]
+    );
+    let json = serde_json::to_string(facility.audit()).unwrap();
+    for secret in [ADMIN_PASSWORD, "wrong-password", "4321", "argon2"] {
+        assert!(!json.contains(secret), "{secret} in {json}");
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    LoginAdmin,
+    LoginGeneral,
+    LoginWrong,
+    SetModeWithLastAdminSession(u8),
+    Wait(u16),
+    RevokeSecondAdmin,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        Just(Action::LoginAdmin),
+        Just(Action::LoginGeneral),
+        Just(Action::LoginWrong),
+        (0u8..3).prop_map(Action::SetModeWithLastAdminSession),
+        (0u16..1200).prop_map(Action::Wait),
+        Just(Action::RevokeSecondAdmin),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The mode changes exactly when an admin session that is still valid asks for it.
+    #[test]
+    fn a_mode_changes_only_through_a_valid_admin_session(actions in prop::collection::vec(action(), 1..25)) {
+        let mut facility = setup();
+        let mut now = morning();
+        let first = admin(&mut facility);
+        let reader = ReaderId::new(1);
+        facility.add_reader(&first, reader, now).unwrap();
+        facility.issue_account(&first, "clerk", "clerk-password", Role::General, [3; 16], now).unwrap();
+        facility.issue_account(&first, "second", "second-admin-pw", Role::Admin, [4; 16], now).unwrap();
+        let mut session: Option<(onshi::facility::AdminSession, onshi::time::Timestamp)> = None;
+        let mut second_revoked = false;
+        for action in actions {
+            match action {
+                Action::LoginAdmin => {
+                    match facility.login("second", "second-admin-pw", now) {
+                        Ok(Session::Admin(s)) => { prop_assert!(!second_revoked); session = Some((s, now)); }
+                        Ok(Session::General(_)) => prop_assert!(false, "role mix-up"),
+                        Err(_) => prop_assert!(second_revoked),
+                    }
+                }
+                Action::LoginGeneral => {
+                    let login = facility.login("clerk", "clerk-password", now);
+                    prop_assert!(matches!(login, Ok(Session::General(_))));
+                }
+                Action::LoginWrong => {
+                    prop_assert_eq!(facility.login("second", "not-the-password", now), Err(FacilityError::LoginFailed));
+                }
+                Action::SetModeWithLastAdminSession(m) => {
+                    let mode = [ReaderMode::Unattended, ReaderMode::PinOnly, ReaderMode::LegacyVisual][usize::from(m)];
+                    let before = facility.reader_mode(reader);
+                    match &session {
+                        Some((s, issued)) => {
+                            let valid = !second_revoked && now.seconds_since(*issued) <= 15 * 60;
+                            let result = facility.set_reader_mode(s, reader, mode, now);
+                            prop_assert_eq!(result.is_ok(), valid);
+                            let expected = if valid { Some(mode) } else { before };
+                            prop_assert_eq!(facility.reader_mode(reader), expected);
+                        }
+                        None => prop_assert_eq!(facility.reader_mode(reader), before),
+                    }
+                }
+                Action::Wait(seconds) => now = now.saturating_add_seconds(i64::from(seconds)),
+                Action::RevokeSecondAdmin => {
+                    // The first admin's session may have expired; log in again for this.
+                    let Session::Admin(fresh) = facility.login("admin", ADMIN_PASSWORD, now).unwrap() else { unreachable!() };
+                    let result = facility.revoke_account(&fresh, "second", now);
+                    prop_assert_eq!(result.is_ok(), !second_revoked);
+                    second_revoked = true;
+                }
+            }
+        }
+        // Every mode change in the audit trail was made by an admin account.
+        for event in facility.audit() {
+            if let FacilityAction::ModeChanged { .. } = event.action {
+                prop_assert!(matches!(event.actor.as_deref(), Some("admin") | Some("second")));
+            }
+        }
+    }
+}
