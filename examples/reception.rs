@@ -1,98 +1,503 @@
-//! The APDU exchange of reading the user-authentication certificate (利用者証明用電子証明書)
-//! from the JPKI application, against canned card responses, printed readably.
+//! A morning at the reception desk (受付) of a clinic, on virtual My Number Cards: no hardware.
 //!
 //! Run: `cargo run --example reception`
 //!
-//! The reader asks for a full 256-byte chunk first; the certificate's own DER header then says
-//! how much is left, so the whole 1312-byte certificate takes 6 READ BINARY commands.
+//! Eight patients come to reader CR-1. Each screen is printed as the patient sees it, Japanese
+//! first with English beneath, then the outcome the vendor hands to its terminal; a summary
+//! table of the morning ends it. The whole morning is deterministic: a fixed date, scripted
+//! patients, the virtual card and its stand-in face matcher.
 
-use onshi::apdu::tlv::object_size;
-use onshi::apdu::{Command, FileId, HexBytes, Response, StatusWord};
+use std::collections::VecDeque;
 
-const JPKI_AP: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
-const USER_AUTH_CERT: FileId = FileId::new(0x000A);
-const CHUNK: usize = 256;
+use onshi::card::PinSlot;
+use onshi::face::FaceCapture;
+use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
+use onshi::reception::{
+    AuditEvent, ConsentStatus, IdentityMethod, Input, MethodChoice, Outcome, ReaderContext,
+    ReceptionUi, Screen, StaffCheckKind, StaffId, StaffNotice, Visit, VisitEvent, VisitResult,
+    VisitSettings, VisitStage, run_visit,
+};
+use onshi::sim::{
+    Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
+};
+use onshi::time::{Date, Timestamp};
+use onshi::{ReaderCapabilities, SecretBytes};
 
-/// A stand-in card that knows one file: a DER-shaped certificate of 1312 bytes (`30 82 05 1C`).
-struct CannedCard {
-    certificate: Vec<u8>,
+const READER: ReaderId = ReaderId::new(1);
+const ADMIN_PASSWORD: &str = "clinic-admin-2026";
+const STAFF_PASSCODE: &str = "4321";
+
+/// One thing a patient or a staff member does, with what the demo prints for it.
+enum Act {
+    Input(&'static str, Input<'static>),
 }
 
-impl CannedCard {
-    fn answer(&self, command: &[u8]) -> Vec<u8> {
-        let Ok(command) = Command::parse(command) else {
-            return StatusWord::WRONG_LENGTH.to_bytes().to_vec();
-        };
-        let mut out = Vec::new();
-        match (command.instruction(), command.p1(), command.p2()) {
-            (0xA4, _, _) => {}
-            (0xB0, hi, lo) => {
-                let offset = usize::from(u16::from_be_bytes([hi, lo]));
-                let end = (offset + command.expected_len() as usize).min(self.certificate.len());
-                out.extend_from_slice(self.certificate.get(offset..end).unwrap_or(&[]));
+fn act(label: &'static str, input: Input<'static>) -> Act {
+    Act::Input(label, input)
+}
+
+fn pin(digits: &str) -> Input<'static> {
+    Input::PinEntered(SecretBytes::from(digits.as_bytes().to_vec()))
+}
+
+fn staff(id: &str) -> StaffId {
+    StaffId::new(id).unwrap_or_else(|| unreachable!("valid staff id"))
+}
+
+/// The screen, the keypad and the camera of reader CR-1, played by a script.
+struct DemoUi {
+    now: Timestamp,
+    acts: VecDeque<Act>,
+    camera: VecDeque<FaceCapture>,
+    events: Vec<AuditEvent>,
+}
+
+impl ReceptionUi for DemoUi {
+    fn show(&mut self, screen: &Screen) {
+        let text = screen.text();
+        println!("  [画面] {}", text.ja);
+        println!("         {}", text.en);
+    }
+
+    fn next_input(&mut self, _stage: VisitStage, deadline: Timestamp) -> Option<Input<'static>> {
+        match self.acts.pop_front() {
+            Some(Act::Input(label, input)) => {
+                self.now = self.now.saturating_add_seconds(5);
+                println!("  > {label}");
+                Some(input)
             }
-            _ => return StatusWord::INS_NOT_SUPPORTED.to_bytes().to_vec(),
+            None => {
+                self.now = deadline;
+                None
+            }
         }
-        out.extend_from_slice(&StatusWord::SUCCESS.to_bytes());
-        out
+    }
+
+    fn capture_face(&mut self) -> Option<FaceCapture> {
+        self.now = self.now.saturating_add_seconds(2);
+        let capture = self.camera.pop_front();
+        println!(
+            "  (camera: {})",
+            match &capture {
+                Some(c) if c == &capture_of_holder() => "the card holder looks at the camera",
+                Some(_) => "backlight: the face does not match",
+                None => "no capture",
+            }
+        );
+        capture
+    }
+
+    fn now(&mut self) -> Timestamp {
+        self.now
+    }
+
+    fn audit(&mut self, event: &AuditEvent) {
+        if event.event == VisitEvent::CardPlaced {
+            println!("  (card placed on {READER})");
+        }
+        self.events.push(event.clone());
+    }
+
+    fn notify_staff(&mut self, notice: &StaffNotice) {
+        match notice {
+            StaffNotice::LegacyModeStillOn { reader, since } => println!(
+                "  [職員端末 / staff terminal] {reader} は {} から目視確認モードのままです。次の患者は顔認証を使えません。\n                              {reader} has been in visual-check mode since {}: the next patients cannot use face authentication.",
+                clock(*since),
+                clock(*since)
+            ),
+            _ => println!("  [staff terminal] {notice:?}"),
+        }
     }
 }
 
-fn exchange(card: &CannedCard, label: &str, command: Command<'_>) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    command.encode_to_vec(&mut bytes);
-    let reply = card.answer(&bytes);
-    let response = Response::parse(&reply).expect("the canned card always sends a status word");
-    println!("→ {label:<34} {command}");
-    println!(
-        "← {:<34} {}",
-        format!("{} data bytes", response.data().len()),
-        response.status()
-    );
-    response.data().to_vec()
+/// One patient of the morning.
+struct Patient {
+    title: &'static str,
+    persona: Persona,
+    arrives: (u8, u8),
+    acts: Vec<Act>,
+    camera: Vec<FaceCapture>,
+}
+
+/// A row of the summary table.
+struct Row {
+    time: String,
+    persona: Persona,
+    mode: ReaderMode,
+    identity: String,
+    consent: String,
+    tries: String,
+    apdus: usize,
+}
+
+fn clock(t: Timestamp) -> String {
+    let local = t
+        .saturating_add_seconds(9 * 3600)
+        .unix_seconds()
+        .rem_euclid(86_400);
+    format!("{:02}:{:02}", local / 3600, (local / 60) % 60)
+}
+
+/// `hour:minute` in Japan (UTC+9) on `date`.
+fn at(date: Date, hour: u8, minute: u8) -> Timestamp {
+    date.start_utc()
+        .saturating_add_seconds(i64::from(hour) * 3600 + i64::from(minute) * 60 - 9 * 3600)
+}
+
+fn identity_text(method: &IdentityMethod) -> String {
+    match method {
+        IdentityMethod::Face { score } => format!("face, score {score}"),
+        IdentityMethod::Pin => "PIN".into(),
+        IdentityMethod::PinByLegalRepresentative => "PIN by legal representative".into(),
+        IdentityMethod::StaffCheck {
+            staff_id,
+            kind: StaffCheckKind::OnReader,
+        } => format!("staff check on the reader, {staff_id}"),
+        IdentityMethod::StaffCheck {
+            staff_id,
+            kind: StaffCheckKind::LegacyTerminal,
+        } => format!("staff check on the terminal, {staff_id}"),
+        IdentityMethod::Smartphone { platform } => format!("smartphone ({platform:?})"),
+    }
+}
+
+fn consent_text(status: &ConsentStatus) -> String {
+    match status {
+        ConsentStatus::Given(record) if record.blanket => "all (blanket)".into(),
+        ConsentStatus::Given(record) => {
+            let agreed = record.answers.iter().filter(|a| a.agreed).count();
+            format!("{agreed} of {} items", record.answers.len())
+        }
+        ConsentStatus::NotAsked => "not asked (eligibility only)".into(),
+        ConsentStatus::NotFinished { reason } => format!("not finished ({reason:?})"),
+    }
+}
+
+fn describe(outcome: &Outcome) -> (String, String) {
+    match &outcome.result {
+        VisitResult::Confirmed {
+            identity, consent, ..
+        } => (identity_text(identity), consent_text(consent)),
+        VisitResult::Refused { reason } => (format!("refused: {reason:?}"), "-".into()),
+        VisitResult::NotConfirmed { reason } => (format!("not confirmed: {reason:?}"), "-".into()),
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut certificate = vec![0x30, 0x82, 0x05, 0x1C];
-    certificate.extend((0..0x051C).map(|i| (i % 251) as u8));
-    let card = CannedCard { certificate };
+    let date = Date::new(2026, 11, 27).ok_or("date")?;
+    println!("onshi — a morning at the reception desk (受付), {date}, reader {READER}");
+    println!("Virtual My Number Cards and a stand-in face matcher: no hardware.\n");
 
-    println!("Reading the user-authentication certificate (利用者証明用電子証明書)\n");
-    exchange(
-        &card,
-        "SELECT JPKI-AP (公的個人認証AP)",
-        Command::select_application(&JPKI_AP)?,
-    );
-    exchange(
-        &card,
-        "SELECT EF 000A (certificate)",
-        Command::select_elementary_file(&USER_AUTH_CERT),
-    );
+    // The facility, set up before opening: the admin account, the reader, the staff passcode.
+    let opening = at(date, 8, 50);
+    let mut facility = Facility::new(
+        "admin",
+        ADMIN_PASSWORD,
+        [0x5A; 16],
+        opening,
+        HashCost::FAST_FOR_TESTS,
+    )?;
+    let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, opening)? else {
+        return Err("the admin account logs in as admin".into());
+    };
+    facility.add_reader(&admin, READER, opening)?;
+    facility.set_staff_passcode(
+        &admin,
+        &SecretBytes::from(STAFF_PASSCODE.as_bytes().to_vec()),
+        [0xA5; 16],
+        opening,
+    )?;
 
-    let mut read = exchange(
-        &card,
-        "READ BINARY offset 0",
-        Command::read_binary(0, CHUNK as u32)?,
-    );
-    let size = object_size(&read)?;
-    println!(
-        "  DER header {}: {} bytes in all, {} still to read\n",
-        HexBytes(read.get(..size.header_len()).unwrap_or(&[])),
-        size.total_len(),
-        size.remaining_after(read.len())
-    );
-    let mut commands = 3;
-    while read.len() < size.total_len() {
-        let want = size.remaining_after(read.len()).min(CHUNK);
-        let offset = u16::try_from(read.len())?;
-        let label = format!("READ BINARY offset {offset:#06X}");
-        read.extend(exchange(
-            &card,
-            &label,
-            Command::read_binary(offset, want as u32)?,
-        ));
-        commands += 1;
+    let b = |persona: Persona| {
+        persona
+            .holder(date)
+            .verification_number_b()
+            .map(Input::VerificationNumberB)
+            .unwrap_or(Input::VerificationNumberBUnreadable)
+    };
+    let passcode = || Input::StaffPasscode {
+        staff_id: staff("nurse-07"),
+        passcode: SecretBytes::from(STAFF_PASSCODE.as_bytes().to_vec()),
+    };
+    let patients = vec![
+        Patient {
+            title: "face authentication",
+            persona: Persona::Standard,
+            arrives: (9, 0),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::Standard),
+                ),
+                act("patient chooses face", Input::Choose(MethodChoice::Face)),
+                act("patient consents to all", Input::ConsentAnswer(true)),
+            ],
+            camera: vec![capture_of_holder()],
+        },
+        Patient {
+            title: "face fails against the light, then the staff check",
+            persona: Persona::Standard,
+            arrives: (9, 7),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::Standard),
+                ),
+                act("patient chooses face", Input::Choose(MethodChoice::Face)),
+                act(
+                    "patient asks for staff",
+                    Input::Choose(MethodChoice::StaffCheck),
+                ),
+                act(
+                    "nurse-07 compares face and photo, enters the passcode",
+                    passcode(),
+                ),
+                act(
+                    "patient declines the blanket consent",
+                    Input::ConsentAnswer(false),
+                ),
+                act("medical and medication: yes", Input::ConsentAnswer(true)),
+                act("health check-ups: yes", Input::ConsentAnswer(true)),
+                act("surgery: no", Input::ConsentAnswer(false)),
+            ],
+            camera: vec![capture_of_someone_else(); 3],
+        },
+        Patient {
+            title: "PIN wrong twice, then right",
+            persona: Persona::Standard,
+            arrives: (9, 15),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::Standard),
+                ),
+                act("patient chooses PIN", Input::Choose(MethodChoice::Pin)),
+                act("patient enters 1111", pin("1111")),
+                act("patient enters 2580", pin("2580")),
+                act("patient confirms the last try", Input::ConfirmLastTry),
+                act("patient enters 1234", pin("1234")),
+                act("patient consents to all", Input::ConsentAnswer(true)),
+            ],
+            camera: vec![],
+        },
+        Patient {
+            title: "a blocked PIN: the staff check is offered",
+            persona: Persona::PinBlocked,
+            arrives: (9, 22),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::PinBlocked),
+                ),
+                act(
+                    "patient asks for staff",
+                    Input::Choose(MethodChoice::StaffCheck),
+                ),
+                act(
+                    "nurse-07 enters the card PIN by mistake",
+                    Input::StaffPasscode {
+                        staff_id: staff("nurse-07"),
+                        passcode: SecretBytes::from(b"1234".to_vec()),
+                    },
+                ),
+                act("nurse-07 enters the facility passcode", passcode()),
+                act("patient consents to all", Input::ConsentAnswer(true)),
+            ],
+            camera: vec![],
+        },
+        Patient {
+            title: "a face-authentication card (顔認証マイナンバーカード): no PIN",
+            persona: Persona::FaceAuthCard,
+            arrives: (9, 30),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::FaceAuthCard),
+                ),
+                act("patient chooses face", Input::Choose(MethodChoice::Face)),
+                act("patient consents to all", Input::ConsentAnswer(true)),
+            ],
+            camera: vec![capture_of_holder()],
+        },
+        Patient {
+            title: "a baby's card without a photo: PIN by the parent",
+            persona: Persona::InfantNoPhoto,
+            arrives: (9, 38),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::InfantNoPhoto),
+                ),
+                act("parent chooses face", Input::Choose(MethodChoice::Face)),
+                act(
+                    "parent declares themselves legal representative",
+                    Input::DeclareLegalRepresentative,
+                ),
+                act("parent enters 1234", pin("1234")),
+                act("parent consents to all", Input::ConsentAnswer(true)),
+            ],
+            camera: vec![],
+        },
+        Patient {
+            title: "a patient who cannot operate the reader: legacy visual mode",
+            persona: Persona::Standard,
+            arrives: (9, 45),
+            acts: vec![
+                act(
+                    "clerk-2 checks the card photo and confirms on the terminal (目視で本人確認完了)",
+                    Input::StaffConfirmedOnTerminal {
+                        staff_id: staff("clerk-2"),
+                    },
+                ),
+                act(
+                    "patient consents to all (a clerk helps on the screen)",
+                    Input::ConsentAnswer(true),
+                ),
+            ],
+            camera: vec![],
+        },
+        Patient {
+            title: "the next patient, after the admin switched the mode back",
+            persona: Persona::Standard,
+            arrives: (10, 20),
+            acts: vec![
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::Standard),
+                ),
+                act("patient chooses face", Input::Choose(MethodChoice::Face)),
+                act("patient consents to all", Input::ConsentAnswer(true)),
+            ],
+            camera: vec![capture_of_holder()],
+        },
+    ];
+
+    let mut rows = Vec::new();
+    for (number, patient) in patients.into_iter().enumerate() {
+        let arrives = at(date, patient.arrives.0, patient.arrives.1);
+        // The facility's admin switches modes around patients 7 and 8.
+        if number == 6 {
+            let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, arrives)? else {
+                return Err("admin".into());
+            };
+            facility.set_reader_mode(&admin, READER, ReaderMode::LegacyVisual, arrives)?;
+            println!(
+                "[{}] admin switches {READER} to {} on the terminal (管理者アカウント)\n",
+                clock(arrives),
+                ReaderMode::LegacyVisual
+            );
+        }
+        if number == 7 {
+            for reminder in facility.mode_reminders(arrives) {
+                println!(
+                    "[{}] reminder: {} has been in {} for {} minutes",
+                    clock(arrives),
+                    reminder.reader,
+                    ReaderMode::LegacyVisual,
+                    reminder.seconds / 60
+                );
+            }
+            let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, arrives)? else {
+                return Err("admin".into());
+            };
+            facility.set_reader_mode(&admin, READER, ReaderMode::Unattended, arrives)?;
+            println!(
+                "[{}] admin switches {READER} back to {}\n",
+                clock(arrives),
+                ReaderMode::Unattended
+            );
+        }
+
+        let mode = facility.reader_mode(READER).ok_or("reader")?;
+        println!(
+            "── {} Patient {}: {} — {} ({}) ──",
+            clock(arrives),
+            number + 1,
+            patient.persona.holder(date).name,
+            patient.title,
+            patient.persona
+        );
+        let card = patient.persona.card(date);
+        let tries_before = card.pin_remaining(PinSlot::UserAuth);
+        let mut reader = VirtualReader::new();
+        reader.insert(card);
+        let context =
+            ReaderContext::from_facility(&facility, READER, ReaderCapabilities::SHORT_ONLY)
+                .ok_or("reader context")?;
+        let visit = Visit::new(context, VisitSettings::default(), arrives);
+        let mut ui = DemoUi {
+            now: arrives,
+            acts: patient.acts.into(),
+            camera: patient.camera.into(),
+            events: Vec::new(),
+        };
+        let outcome = run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut ui);
+        let (identity, consent) = describe(&outcome);
+        println!("  → outcome: {identity}; consent: {consent}");
+        let passcode_failures = ui
+            .events
+            .iter()
+            .filter(|e| matches!(e.event, VisitEvent::StaffPasscodeRejected { .. }))
+            .count();
+        facility.record_staff_passcode_entries(
+            outcome.staff_passcode_failures,
+            matches!(
+                outcome.identity(),
+                Some(IdentityMethod::StaffCheck {
+                    kind: StaffCheckKind::OnReader,
+                    ..
+                })
+            ),
+            ui.now,
+        );
+        if passcode_failures > 0 {
+            println!(
+                "  (audit: {passcode_failures} wrong staff passcode entered; the passcode is never logged)"
+            );
+        }
+        let card = reader.card().ok_or("card")?;
+        let tries_after = card.pin_remaining(PinSlot::UserAuth);
+        rows.push(Row {
+            time: clock(arrives),
+            persona: patient.persona,
+            mode,
+            identity,
+            consent,
+            tries: match (tries_before, tries_after) {
+                (Some(b), Some(a)) => format!("{b} -> {a}"),
+                _ => "no PIN".into(),
+            },
+            apdus: card.log().len(),
+        });
+        println!();
     }
-    println!("\n{} certificate bytes in {commands} APDUs.", read.len());
+
+    println!("Summary of the morning");
+    println!(
+        "{:<3} {:<6} {:<16} {:<11} {:<37} {:<14} {:<10} APDUs",
+        "#", "time", "card", "mode", "identity", "consent", "PIN tries"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let mode = match row.mode {
+            ReaderMode::Unattended => "unattended",
+            ReaderMode::PinOnly => "PIN only",
+            ReaderMode::LegacyVisual => "visual",
+        };
+        println!(
+            "{:<3} {:<6} {:<16} {:<11} {:<37} {:<14} {:<10} {}",
+            i + 1,
+            row.time,
+            row.persona.name(),
+            mode,
+            row.identity,
+            row.consent,
+            row.tries,
+            row.apdus
+        );
+    }
+    println!(
+        "\nFacility audit trail: {} entries (logins, mode switches, passcode).",
+        facility.audit().len()
+    );
     Ok(())
 }

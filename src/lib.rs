@@ -2,9 +2,59 @@
 //!
 //! The identity check at the heart of Japan's online health-insurance eligibility confirmation
 //! (オンライン資格確認, "オン資") with the My Number Card used as a health-insurance card
-//! (マイナ保険証) at a face-recognition card reader (顔認証付きカードリーダー).
+//! (マイナ保険証) at a face-recognition card reader (顔認証付きカードリーダー): face, PIN or a
+//! staff member's visual check, then consent (同意確認), without ever locking a patient's PIN by
+//! accident, leaking a PIN, or reaching consent without an identity check.
 //!
-//! Layers, from the wire up:
+//! ## Run loop
+//!
+//! The core is sans-IO: a [`reception::Visit`] takes inputs, each with the time, and yields
+//! outputs. It never reads a clock, never blocks, never touches a device.
+//!
+//! ```
+//! use onshi::reception::{Input, Output, ReaderContext, Visit, VisitSettings};
+//! use onshi::facility::{ReaderId, ReaderMode};
+//! use onshi::sim::Persona;
+//! use onshi::time::{Date, Timestamp};
+//! use onshi::{ReaderCapabilities, SecretBytes};
+//!
+//! let now = Timestamp::from_date_time(Date::new(2026, 11, 27).unwrap(), 0, 30, 0).unwrap();
+//! let mut card = Persona::Standard.card(now.date_in_japan()); // a virtual card
+//! let context = ReaderContext {
+//!     reader: ReaderId::new(1),
+//!     mode: ReaderMode::PinOnly,
+//!     mode_since: now,
+//!     staff_passcode: None,
+//!     capabilities: ReaderCapabilities::SHORT_ONLY,
+//! };
+//! let mut visit = Visit::new(context, VisitSettings::default(), now);
+//! let mut patient = vec![
+//!     Input::ConsentAnswer(true),
+//!     Input::PinEntered(SecretBytes::from(b"1234".to_vec())),
+//!     Input::CardPlaced,
+//! ];
+//! let outcome = loop {
+//!     match visit.poll() {
+//!         // Send the command to the card; feed back its response.
+//!         Some(Output::Transmit(command)) => {
+//!             let response = card.respond(command.bytes());
+//!             visit.handle(now, Input::CardResponse(&response))?;
+//!         }
+//!         Some(Output::Show(screen)) => println!("{} / {}", screen.text().ja, screen.text().en),
+//!         Some(Output::Finished(outcome)) => break outcome,
+//!         Some(_) => {} // captures, matches, deadlines, audit events: see the docs
+//!         // Nothing to do: the visit waits for the patient.
+//!         None => visit.handle(now, patient.pop().expect("the script covers the visit"))?,
+//!     }
+//! };
+//! assert!(outcome.consent().is_some());
+//! # Ok::<(), onshi::reception::InputRejected>(())
+//! ```
+//!
+//! [`reception::run_visit`] is the same loop over a [`CardReader`], a [`face::FaceMatcher`] and
+//! a [`reception::ReceptionUi`], for products that do not need their own.
+//!
+//! ## Layers
 //!
 //! - [`apdu`]: ISO 7816-4 command and response APDUs, status words with their meaning for the
 //!   card, BER-TLV. Parsing and building allocate nothing.
@@ -12,12 +62,14 @@
 //!   status, VERIFY with the lockout guard, file reads sized from their own headers, signing)
 //!   and the records they return; [`card::Card`] runs them over a [`CardReader`].
 //! - [`facility`]: accounts and roles, admin sessions, reader modes, the staff passcode, audit.
-//! - [`reception`]: one patient's visit, sans-IO, over typed states: modes, the PIN lockout
-//!   guard, face and staff checks, consent, the outcome; [`reception::run_visit`] drives it
-//!   over a [`CardReader`] and a [`face::FaceMatcher`].
-//! - [`sim`] (feature `sim`): a lockout-faithful virtual card with personas.
+//! - [`reception`]: one patient's visit over typed states: modes, the PIN lockout guard, face
+//!   and staff checks, consent, the outcome.
+//! - [`sim`] (feature `sim`): a lockout-faithful virtual card with personas, and its bridge to
+//!   a real PC/SC stack through vpcd.
+//! - `pcsc` (feature `pcsc`): [`CardReader`] over PC/SC.
 //!
 //! The core builds as `no_std` + `alloc` with `default-features = false` and does no I/O.
+//! Design chapters: [`manual`].
 //!
 //! ## Glossary (用語集)
 //!
@@ -26,15 +78,22 @@
 //! | online eligibility confirmation | オンライン資格確認 (オン資) | checking a patient's insurance online at reception |
 //! | My Number Card as insurance card | マイナ保険証 | the My Number Card registered for health insurance |
 //! | face-recognition card reader | 顔認証付きカードリーダー | the reader with camera and screen at reception |
+//! | eligibility terminal | 資格確認端末 | the PC the reader is attached to |
+//! | receipt computer | レセコン | the billing system that receives the eligibility result |
 //! | public personal authentication | 公的個人認証 (JPKI) | the card application holding certificates and keys |
+//! | user-authentication certificate | 利用者証明用電子証明書 | the certificate read at the reader |
 //! | user-authentication PIN | 利用者証明用暗証番号 | 4 digits, 3 tries; the PIN used at the reader |
 //! | signing password | 署名用パスワード | 6–16 letters and digits, 5 tries |
 //! | card-info input support AP | 券面事項入力補助AP | application with the basic 4 info and the My Number |
 //! | card-face AP | 券面AP (券面事項確認AP) | application with the face photo |
 //! | verification number A / B | 照合番号A / 照合番号B | My Number / birth date + expiry year + security code, used as keys |
 //! | basic 4 info | 基本4情報 | name, address, birth date, sex |
+//! | face-authentication card | 顔認証マイナンバーカード | a card with no PIN set, face or visual check only |
+//! | legal representative | 法定代理人 | a parent or guardian acting for a minor or a ward |
 //! | unattended mode | 無人運転モード | the patient picks face or PIN |
-//! | visual check | 目視確認 | staff compare the patient's face with the card photo |
+//! | PIN-only mode | 暗証番号認証固定 | the reader asks for the PIN directly |
+//! | visual check (mode) | 目視確認 (モード) | staff compare the patient's face with the card photo |
+//! | blanket consent | 包括同意 | consent to all data items at once |
 //! | consent | 同意確認 | the patient's consent to share medical data |
 //! | admin account | 管理者アカウント | the facility account needed to switch reader modes |
 //!
@@ -42,8 +101,9 @@
 //!
 //! The crate forbids `unsafe`. Library code does not `unwrap`, `expect`, `panic` or index
 //! unchecked on anything that comes from a card, a reader or a user; every parser returns an
-//! error instead, and the fuzz targets in `fuzz/` check it. Secrets ([`SecretBytes`]) are masked
-//! in `Debug`, never serialized, and zeroized on drop.
+//! error instead, and the fuzz targets in `fuzz/` check it. Secrets ([`SecretBytes`],
+//! [`card::Pin`], [`card::MyNumber`]) are masked in `Debug`, never serialized, and zeroized on
+//! drop.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
@@ -66,6 +126,9 @@ pub mod card;
 pub mod error;
 pub mod face;
 pub mod facility;
+pub mod manual;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
 pub mod reader;
 pub mod reception;
 mod secret;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// let sw = StatusWord::from_bytes(0x63, 0xC2);
 /// assert_eq!(sw.meaning(), StatusMeaning::WrongPin { tries_left: 2 });
-/// assert_eq!(sw.to_string(), "63 C2 (wrong PIN, 2 tries left)");
+/// assert_eq!(sw.to_string(), "63 C2 (not verified, 2 tries left)");
 /// ```
 ///
 /// With serde it is the four upper-case hex digits, e.g. `"63C2"`.
@@ -241,8 +241,8 @@ impl fmt::Display for StatusMeaning {
                 write!(f, "more data available, {available} bytes")
             }
             Self::WrongLe { exact } => write!(f, "wrong Le, the card has {exact} bytes"),
-            Self::WrongPin { tries_left: 1 } => f.write_str("wrong PIN, 1 try left"),
-            Self::WrongPin { tries_left } => write!(f, "wrong PIN, {tries_left} tries left"),
+            Self::WrongPin { tries_left: 1 } => f.write_str("not verified, 1 try left"),
+            Self::WrongPin { tries_left } => write!(f, "not verified, {tries_left} tries left"),
             Self::PinBlocked => f.write_str("PIN blocked"),
             Self::SecurityStatusNotSatisfied => f.write_str("security status not satisfied"),
             Self::FileNotFound => f.write_str("file or application not found"),
@@ -302,7 +302,7 @@ mod tests {
         assert_eq!(StatusWord::SUCCESS.to_string(), "90 00 (success)");
         assert_eq!(
             StatusWord::from_u16(0x63C1).to_string(),
-            "63 C1 (wrong PIN, 1 try left)"
+            "63 C1 (not verified, 1 try left)"
         );
         assert_eq!(
             StatusWord::from_u16(0x6A88).to_string(),

@@ -139,6 +139,15 @@ fn options_text(options: &[MethodChoice]) -> ScreenText {
     text(ja.join(" / "), en.join(" / "))
 }
 
+/// "1 try left", "2 tries left".
+fn tries_en(n: u8) -> String {
+    if n == 1 {
+        String::from("1 try left")
+    } else {
+        format!("{n} tries left")
+    }
+}
+
 const PIN_RESET_JA: &str = "暗証番号は市区町村の窓口、またはコンビニのキオスク端末（JPKI暗証番号リセット）で初期化できます。";
 const PIN_RESET_EN: &str = "The PIN can be reset at the municipal office or at a convenience-store kiosk (JPKI PIN reset).";
 
@@ -166,7 +175,7 @@ impl Screen {
                     |n| {
                         (
                             format!("（暗証番号 残り{n}回）"),
-                            format!(" (PIN: {n} tries left)"),
+                            format!(" (PIN: {})", tries_en(n)),
                         )
                     },
                 );
@@ -207,15 +216,18 @@ impl Screen {
             }
             Self::EnterPin { tries_left } => text(
                 format!("暗証番号（4桁）を入力してください（残り{tries_left}回）"),
-                format!("Enter your 4-digit PIN ({tries_left} tries left)"),
+                format!("Enter your 4-digit PIN ({})", tries_en(*tries_left)),
             ),
             Self::PinFormatInvalid { tries_left } => text(
                 format!("4桁の数字を入力してください（残り{tries_left}回、回数は減っていません）"),
-                format!("Enter 4 digits ({tries_left} tries left; no try was used)"),
+                format!(
+                    "Enter 4 digits ({}; no try was used)",
+                    tries_en(*tries_left)
+                ),
             ),
             Self::WrongPin { tries_left } => text(
                 format!("暗証番号が違います（残り{tries_left}回）"),
-                format!("Wrong PIN ({tries_left} tries left)"),
+                format!("Wrong PIN ({})", tries_en(*tries_left)),
             ),
             Self::LastTryWarning {
                 staff_check_offered,

@@ -24,6 +24,7 @@ mod certificate;
 mod face;
 mod persona;
 mod reader;
+pub mod vpcd;
 
 pub use card::{ATR, LoggedCommand, Quirks, SigningKeyRef, VirtualCard, VirtualFile, VirtualPin};
 pub use certificate::sha256_digest_info;

@@ -1,0 +1,306 @@
+//! End to end through a real PC/SC stack: the virtual card served to `vpcd`, `pcscd` in the
+//! middle, and two clients — onshi's own `PcscReader` and OpenSC's JPKI driver, an
+//! independent client that must find the card indistinguishable from a real one.
+//!
+//! Needs pcscd running with vsmartcard-vpcd and OpenSC installed (`.ci/run` does both), the
+//! `pcsc` feature, and `PCSC_E2E=1`:
+//!
+//! ```sh
+//! PCSC_E2E=1 cargo test --features pcsc --test pcsc_e2e
+//! ```
+//!
+//! Without `PCSC_E2E=1` every test returns at once, so plain `cargo test --all-features` passes
+//! on a machine without pcscd.
+#![cfg(feature = "pcsc")]
+
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use common::today;
+use onshi::card::{Card, Pin, PinKind, PinSlot, PinStatus, VerifyOutcome};
+use onshi::pcsc::{PcscReader, ReaderSelector};
+use onshi::sim::vpcd::{CardRemover, DEFAULT_PORT, VpcdCard};
+use onshi::sim::{Persona, VirtualCard, secrets, sha256_digest_info};
+use onshi::{CardEvent, CardReader};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::{Pkcs1v15Sign, PublicKey};
+
+/// One vpcd reader: one test at a time.
+static READER: Mutex<()> = Mutex::new(());
+
+fn enabled() -> Option<MutexGuard<'static, ()>> {
+    if std::env::var("PCSC_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set PCSC_E2E=1 with pcscd and vsmartcard-vpcd running");
+        return None;
+    }
+    Some(
+        READER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+}
+
+/// A virtual card placed in vpcd's first reader, served on a thread.
+struct Placed {
+    remover: CardRemover,
+    thread: JoinHandle<()>,
+}
+
+fn place(card: &Arc<Mutex<VirtualCard>>) -> Placed {
+    // A card placed while pcscd still shows the last one (it polls every 400 ms) is not seen:
+    // wait for the empty reader first.
+    let mut reader = PcscReader::open(ReaderSelector::NameContains("Virtual PCD 00 00")).unwrap();
+    assert!(
+        reader.wait_for_removal(Duration::from_secs(5)).unwrap(),
+        "the reader empties"
+    );
+    drop(reader);
+    // vpcd finishes with the last connection about a second after it ends (its grace period
+    // before powering off); a connection made earlier is not served.
+    std::thread::sleep(Duration::from_millis(1200));
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT));
+    let connection =
+        VpcdCard::connect(address, Duration::from_secs(15)).expect("vpcd is listening");
+    let remover = connection.remover().unwrap();
+    let card = Arc::clone(card);
+    let thread = std::thread::spawn(move || {
+        connection.serve(&card).unwrap();
+    });
+    Placed { remover, thread }
+}
+
+impl Placed {
+    fn remove(self) {
+        self.remover.remove().unwrap();
+        self.thread.join().unwrap();
+    }
+}
+
+fn open_reader() -> PcscReader {
+    let mut reader = PcscReader::open(ReaderSelector::NameContains("Virtual PCD 00 00")).unwrap();
+    assert!(
+        reader.wait_for_card(Duration::from_secs(10)).unwrap(),
+        "the card appears"
+    );
+    reader
+}
+
+fn pin_verifications(card: &Arc<Mutex<VirtualCard>>) -> usize {
+    card.lock()
+        .unwrap()
+        .log()
+        .iter()
+        .filter(|entry| entry.is_pin_verification())
+        .count()
+}
+
+#[test]
+fn a_full_session_through_pcscd() {
+    let Some(_reader) = enabled() else { return };
+    let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
+    let placed = place(&virtual_card);
+    let mut card = Card::new(open_reader());
+    let _ = card.reader_mut().take_card_event();
+
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth).unwrap(),
+        PinStatus::Remaining(3)
+    );
+    let wrong = Pin::new(PinKind::UserAuth, "9999").unwrap();
+    assert_eq!(
+        card.verify(PinSlot::UserAuth, wrong).unwrap(),
+        VerifyOutcome::WrongPin { tries_left: 2 }
+    );
+    assert_eq!(pin_verifications(&virtual_card), 1, "exactly one try spent");
+    assert_eq!(
+        virtual_card
+            .lock()
+            .unwrap()
+            .pin_remaining(PinSlot::UserAuth),
+        Some(2)
+    );
+
+    let certificate = card.user_auth_certificate().unwrap();
+    assert_eq!(certificate.der().len(), 1312);
+
+    let digest_info = sha256_digest_info(b"online eligibility confirmation");
+    let right = Pin::new(PinKind::UserAuth, secrets::USER_AUTH_PIN).unwrap();
+    let signature = card.sign_with_user_auth_key(right, &digest_info).unwrap();
+    let key = PublicKey::from_public_key_der(&certificate.public_key_info_der().unwrap()).unwrap();
+    key.verify(Pkcs1v15Sign::new_unprefixed(), &digest_info, &signature)
+        .unwrap();
+    assert_eq!(
+        virtual_card
+            .lock()
+            .unwrap()
+            .pin_remaining(PinSlot::UserAuth),
+        Some(3)
+    );
+
+    // Pull the card: the reader says so, and the card layer forgets the counts.
+    placed.remove();
+    assert!(
+        card.reader_mut()
+            .wait_for_removal(Duration::from_secs(5))
+            .unwrap()
+    );
+    assert_eq!(
+        card.reader_mut().take_card_event(),
+        Some(CardEvent::Removed)
+    );
+    assert!(card.pin_status(PinSlot::UserAuth).is_err());
+
+    // Place it again: selected and asked again from scratch.
+    let placed = place(&virtual_card);
+    assert!(
+        card.reader_mut()
+            .wait_for_card(Duration::from_secs(10))
+            .unwrap()
+    );
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth).unwrap(),
+        PinStatus::Remaining(3)
+    );
+    assert_eq!(card.stats().pin_verifications, 2);
+    placed.remove();
+}
+
+/// A scratch directory for OpenSC's configuration and files.
+fn scratch() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("opensc");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Only the JPKI driver, so that no other driver probes the card first.
+    std::fs::write(
+        dir.join("jpki.conf"),
+        "app default {\n card_drivers = jpki;\n framework pkcs15 { use_file_caching = no; }\n}\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn opensc(dir: &PathBuf, tool: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(tool)
+        .args(args)
+        .env("OPENSC_CONF", dir.join("jpki.conf"))
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|error| panic!("{tool}: {error} (is OpenSC installed?)"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn opensc_jpki_driver_finds_a_real_looking_card() {
+    let Some(_reader) = enabled() else { return };
+    let dir = scratch();
+    let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
+    let placed = place(&virtual_card);
+    let mut reader = open_reader();
+    let _ = reader.take_card_event();
+    drop(reader);
+
+    let (ok, text) = opensc(&dir, "opensc-tool", &["-n"]);
+    assert!(ok && text.contains("jpki"), "{text}");
+
+    let (ok, text) = opensc(&dir, "pkcs15-tool", &["--list-pins"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("User Authentication PIN"), "{text}");
+    assert!(text.contains("Tries left     : 3"), "{text}");
+    assert!(text.contains("Tries left     : 5"), "{text}");
+
+    let (ok, text) = opensc(&dir, "pkcs15-tool", &["--read-certificate", "01"]);
+    assert!(ok && text.contains("BEGIN CERTIFICATE"), "{text}");
+    std::fs::write(
+        dir.join("auth.pem"),
+        &text[text.find("-----BEGIN").unwrap()..],
+    )
+    .unwrap();
+    let serial = Command::new("openssl")
+        .args(["x509", "-in", "auth.pem", "-noout", "-serial", "-subject"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let serial = String::from_utf8_lossy(&serial.stdout).into_owned();
+    assert!(serial.contains("serial=010001"), "{serial}");
+    assert!(serial.contains("ONSHI VIRTUAL USER AUTH"), "{serial}");
+
+    // A wrong PIN through OpenSC spends exactly one try; the right one resets the counter.
+    let before = pin_verifications(&virtual_card);
+    let (ok, text) = opensc(
+        &dir,
+        "pkcs15-tool",
+        &["--verify-pin", "--auth-id", "01", "--pin", "9999"],
+    );
+    assert!(!ok || text.contains("incorrect"), "{text}");
+    assert_eq!(pin_verifications(&virtual_card) - before, 1);
+    assert_eq!(
+        virtual_card
+            .lock()
+            .unwrap()
+            .pin_remaining(PinSlot::UserAuth),
+        Some(2)
+    );
+    let (ok, text) = opensc(
+        &dir,
+        "pkcs15-tool",
+        &["--verify-pin", "--auth-id", "01", "--pin", "1234"],
+    );
+    assert!(ok, "{text}");
+    assert_eq!(
+        virtual_card
+            .lock()
+            .unwrap()
+            .pin_remaining(PinSlot::UserAuth),
+        Some(3)
+    );
+
+    // A signature by OpenSC (it builds the DigestInfo; the card pads) verifies with the key of
+    // the certificate the card serves.
+    let message = b"signed through OpenSC";
+    let digest = sha256_digest_info(message);
+    std::fs::write(dir.join("digest.bin"), &digest[digest.len() - 32..]).unwrap();
+    let (ok, text) = opensc(
+        &dir,
+        "pkcs15-crypt",
+        &[
+            "--sign",
+            "--key",
+            "01",
+            "--pin",
+            "1234",
+            "--sha-256",
+            "--pkcs1",
+            "-i",
+            "digest.bin",
+            "-o",
+            "signature.bin",
+        ],
+    );
+    assert!(ok, "{text}");
+    let signature = std::fs::read(dir.join("signature.bin")).unwrap();
+    assert_eq!(signature.len(), 256);
+    let certificate = virtual_card
+        .lock()
+        .unwrap()
+        .data(
+            onshi::card::Application::Jpki,
+            onshi::card::jpki::USER_AUTH_CERTIFICATE,
+        )
+        .unwrap()
+        .to_vec();
+    let certificate = onshi::card::UserAuthCertificate::from_der(certificate).unwrap();
+    let key = PublicKey::from_public_key_der(&certificate.public_key_info_der().unwrap()).unwrap();
+    key.verify(Pkcs1v15Sign::new_unprefixed(), &digest, &signature)
+        .unwrap();
+    placed.remove();
+}
