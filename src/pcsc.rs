@@ -59,7 +59,8 @@ impl fmt::Debug for PcscReader {
 }
 
 impl PcscReader {
-    /// Opens a reader.
+    /// Opens a reader. A card already on it is reported as [`CardEvent::Inserted`] by the first
+    /// [`take_card_event`](CardReader::take_card_event).
     ///
     /// # Errors
     ///
@@ -85,12 +86,17 @@ impl PcscReader {
         // Learn the current state, so the first change seen is a real one.
         let _ = context.get_status_change(Duration::ZERO, std::slice::from_mut(&mut watch));
         watch.sync_current_state();
+        // A card already on the reader is news to whoever opens it.
+        let pending = watch
+            .event_state()
+            .contains(State::PRESENT)
+            .then_some(CardEvent::Inserted);
         Ok(Self {
             context,
             name,
             card: None,
             watch,
-            pending: None,
+            pending,
             capabilities: ReaderCapabilities::SHORT_ONLY,
         })
     }

@@ -171,6 +171,75 @@ fn a_full_session_through_pcscd() {
     placed.remove();
 }
 
+/// A whole reception visit, driven by `run_visit`, through pcscd.
+#[test]
+fn a_reception_visit_through_pcscd() {
+    use onshi::facility::{ReaderId, ReaderMode};
+    use onshi::reception::{
+        IdentityMethod, Input, ReaderContext, ReceptionUi, Screen, Visit, VisitSettings,
+        VisitStage, run_visit,
+    };
+    use onshi::time::Timestamp;
+
+    struct Patient(Vec<Input<'static>>, Timestamp);
+    impl ReceptionUi for Patient {
+        fn show(&mut self, _screen: &Screen) {}
+        fn next_input(
+            &mut self,
+            _stage: VisitStage,
+            deadline: Timestamp,
+        ) -> Option<Input<'static>> {
+            if self.0.is_empty() {
+                self.1 = deadline;
+                return None;
+            }
+            Some(self.0.remove(0))
+        }
+        fn capture_face(&mut self) -> Option<onshi::face::FaceCapture> {
+            None
+        }
+        fn now(&mut self) -> Timestamp {
+            self.1
+        }
+    }
+
+    let Some(_reader) = enabled() else { return };
+    let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
+    let placed = place(&virtual_card);
+    let mut reader = open_reader();
+    let context = ReaderContext {
+        reader: ReaderId::new(1),
+        mode: ReaderMode::PinOnly,
+        mode_since: common::morning(),
+        staff_passcode: None,
+        capabilities: reader.capabilities(),
+    };
+    let visit = Visit::new(context, VisitSettings::default(), common::morning());
+    let pin = |digits: &[u8]| Input::PinEntered(onshi::SecretBytes::from(digits.to_vec()));
+    let mut patient = Patient(
+        vec![pin(b"9999"), pin(b"1234"), Input::ConsentAnswer(true)],
+        common::morning(),
+    );
+    let outcome = run_visit(
+        visit,
+        &mut reader,
+        &mut onshi::sim::VirtualFaceMatcher,
+        &mut patient,
+    );
+    assert_eq!(outcome.identity(), Some(&IdentityMethod::Pin));
+    assert!(outcome.consent().is_some());
+    assert_eq!(outcome.certificate.as_ref().unwrap().der().len(), 1312);
+    assert_eq!(pin_verifications(&virtual_card), 2, "one VERIFY per entry");
+    assert_eq!(
+        virtual_card
+            .lock()
+            .unwrap()
+            .pin_remaining(PinSlot::UserAuth),
+        Some(3)
+    );
+    placed.remove();
+}
+
 /// A scratch directory for OpenSC's configuration and files.
 fn scratch() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("opensc");

@@ -449,24 +449,23 @@ impl<'a> Command<'a> {
     #[inline]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, CommandParseError> {
         let view = CommandView::try_from(bytes).map_err(CommandParseError::from)?;
+        let extended = view.extended;
+        let data = view.data();
         // iso7816 parses `00 00 00 Le1 Le2` (nine bytes in all) as case 4E with no data, but
         // ISO 7816-3 forbids an Lc of 0 and the canonical form of that command is case 2E.
-        if view.extended && view.data().is_empty() && bytes.len() == 9 {
+        if extended && data.is_empty() && bytes.len() == 9 {
             return Err(CommandParseError::NonCanonicalLength);
         }
-        // The raw INS byte (iso7816 maps it to an enum and back otherwise).
-        let &[_, instruction, ..] = bytes else {
-            return Err(CommandParseError::TooShort);
-        };
         Ok(Self {
             class: view.class(),
-            instruction,
+            // The raw INS byte: iso7816 maps it to an enum and back otherwise.
+            instruction: bytes.get(1).copied().unwrap_or_default(),
             p1: view.p1,
             p2: view.p2,
-            data: view.data(),
+            data,
             // Ne is at most 65 536, so it always fits.
-            expected_len: u32::try_from(view.expected()).unwrap_or(u32::MAX),
-            encoding: if view.extended {
+            expected_len: view.expected() as u32,
+            encoding: if extended {
                 LengthEncoding::Extended
             } else {
                 LengthEncoding::Short

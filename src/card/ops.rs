@@ -196,10 +196,7 @@ impl CardOperation for QueryPinStatus {
             StatusMeaning::PinBlocked => PinStatus::Blocked,
             StatusMeaning::Success => {
                 state.set_verified(self.slot);
-                self.slot
-                    .kind()
-                    .max_tries()
-                    .map_or(PinStatus::Unknown, PinStatus::Remaining)
+                self.slot.full_status()
             }
             _ if reply.status == REFERENCE_NOT_FOUND => PinStatus::NotSet,
             _ => {
@@ -293,12 +290,7 @@ impl CardOperation for VerifyPin {
         let outcome = match reply.status.meaning() {
             StatusMeaning::Success => {
                 state.set_verified(self.slot);
-                let full = self
-                    .slot
-                    .kind()
-                    .max_tries()
-                    .map_or(PinStatus::Unknown, PinStatus::Remaining);
-                state.set_pin_status(self.slot, full);
+                state.set_pin_status(self.slot, self.slot.full_status());
                 VerifyOutcome::Verified
             }
             StatusMeaning::WrongPin { tries_left } => {

@@ -141,6 +141,15 @@ impl PinSlot {
         }
     }
 
+    /// The status of a counter the card just reset or reported full (after a right PIN, or a
+    /// `90 00` to the retry query): the kind's maximum, or unknown where the maximum is.
+    pub(crate) const fn full_status(self) -> PinStatus {
+        match self.kind().max_tries() {
+            Some(max) => PinStatus::Remaining(max),
+            None => PinStatus::Unknown,
+        }
+    }
+
     /// Position in [`PinSlot::ALL`].
     pub(crate) const fn index(self) -> usize {
         self as usize

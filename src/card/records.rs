@@ -226,7 +226,7 @@ pub struct BasicInfo {
     pub sex: Sex,
 }
 
-const BASIC_INFO_CONTAINER: u32 = 0xFF20;
+const RECORD_CONTAINER: u32 = 0xFF20;
 
 impl BasicInfo {
     /// Parses EF 0002 of the card-info AP: `FF 20 { DF21 …, DF22 name, DF23 address, DF24 birth
@@ -369,11 +369,11 @@ impl<'a> Record<'a> {
     fn open(file: CardFile, bytes: &'a [u8]) -> Result<Self, Error> {
         let (container, _padding) =
             Tlv::parse(bytes).map_err(|error| MalformedCardData::Tlv { file, error })?;
-        if container.tag().to_u32() != BASIC_INFO_CONTAINER {
+        if container.tag().to_u32() != RECORD_CONTAINER {
             return Err(MalformedCardData::Record {
                 file,
                 problem: RecordProblem::MissingField {
-                    tag: BASIC_INFO_CONTAINER,
+                    tag: RECORD_CONTAINER,
                 },
             }
             .into());

@@ -533,9 +533,6 @@ impl Visit {
     /// [`InputRejected`] when the visit does not take this input at its stage; nothing
     /// changes then.
     pub fn handle(&mut self, now: Timestamp, input: Input<'_>) -> Result<(), InputRejected> {
-        if now > self.now {
-            self.now = now;
-        }
         let kind = input.kind();
         let rejected = InputRejected {
             stage: self.stage(),
@@ -544,11 +541,18 @@ impl Visit {
         if matches!(self.stage, Stage::Finished) {
             return Err(rejected);
         }
+        let before = self.now;
+        if now > self.now {
+            self.now = now;
+        }
         if kind == InputKind::Tick {
             self.tick();
             return Ok(());
         }
-        self.dispatch(input).map_err(|()| rejected)?;
+        if self.dispatch(input).is_err() {
+            self.now = before;
+            return Err(rejected);
+        }
         if !matches!(self.stage, Stage::Finished) {
             self.deadline = self
                 .now
@@ -562,10 +566,7 @@ impl Visit {
         match input {
             Input::Tick => Ok(()),
             Input::CardPlaced => self.card_placed(),
-            Input::CardRemoved => {
-                self.card_removed();
-                Ok(())
-            }
+            Input::CardRemoved => self.card_removed(),
             Input::CardReset => {
                 self.card_reset();
                 Ok(())
@@ -637,10 +638,7 @@ impl Visit {
         if self.now >= self.deadline {
             match core::mem::replace(&mut self.stage, Stage::Finished) {
                 Stage::Consent(flow) => {
-                    self.confirmed_without_consent(flow.abandon(), EndReason::TimedOut)
-                }
-                Stage::ReadingCertificate(evidence) => {
-                    self.confirmed_without_consent(evidence, EndReason::TimedOut);
+                    self.confirmed_without_consent(flow.abandon(), EndReason::TimedOut);
                 }
                 _ => self.end(EndReason::TimedOut),
             }
@@ -678,7 +676,11 @@ impl Visit {
         Ok(())
     }
 
-    fn card_removed(&mut self) {
+    fn card_removed(&mut self) -> Result<(), ()> {
+        if matches!(self.stage, Stage::AwaitingCard) && self.card_kind.is_none() {
+            // Nothing was read from a card: there is nothing to remove.
+            return Err(());
+        }
         self.audit(VisitEvent::CardRemoved);
         self.task = None;
         self.card.forget_card();
@@ -686,15 +688,11 @@ impl Visit {
             Stage::Consent(flow) => {
                 self.confirmed_without_consent(flow.abandon(), EndReason::CardRemoved);
             }
-            Stage::ReadingCertificate(evidence) => {
-                self.confirmed_without_consent(evidence, EndReason::CardRemoved);
-            }
-            Stage::AwaitingCard if self.card_kind.is_none() => {
-                // Nothing was on the reader: nothing changes.
-                self.stage = Stage::AwaitingCard;
-            }
+            // Without its certificate (Android reads it after the PIN) eligibility cannot be
+            // confirmed: nothing is.
             _ => self.end(EndReason::CardRemoved),
         }
+        Ok(())
     }
 
     fn card_reset(&mut self) {
@@ -718,7 +716,9 @@ impl Visit {
             | Stage::AwaitingVerificationNumberB
             | Stage::FaceCapture(_)
             | Stage::FaceMatching(_)
-            | Stage::StaffPasscode(_) => {
+            | Stage::StaffPasscode(_)
+            // Android, PIN verified but certificate not read: the reset ended the verified state.
+            | Stage::ReadingCertificate(_) => {
                 self.task = None;
                 self.card_kind = None;
                 self.stage = Stage::ReadingCard;
@@ -984,8 +984,9 @@ impl Visit {
         });
         match error {
             Error::Transport(TransportError::CardRemoved | TransportError::NoCard) => {
-                self.stage = Stage::ReadingCard;
-                self.card_removed();
+                if self.card_removed().is_err() {
+                    self.end(EndReason::CardRemoved);
+                }
             }
             Error::CardIncompatible(CardIncompatible::ApplicationMissing(_))
             | Error::MalformedCardData(crate::error::MalformedCardData::Record { .. })
@@ -993,12 +994,7 @@ impl Visit {
             {
                 self.refuse(RefusalReason::NotAMyNumberCard);
             }
-            _ => match core::mem::replace(&mut self.stage, Stage::Finished) {
-                Stage::ReadingCertificate(evidence) => {
-                    self.confirmed_without_consent(evidence, EndReason::CardOrReaderError);
-                }
-                _ => self.end(EndReason::CardOrReaderError),
-            },
+            _ => self.end(EndReason::CardOrReaderError),
         }
     }
 
