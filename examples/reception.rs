@@ -439,17 +439,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .filter(|e| matches!(e.event, VisitEvent::StaffPasscodeRejected { .. }))
             .count();
-        facility.record_staff_passcode_entries(
-            outcome.staff_passcode_failures,
-            matches!(
-                outcome.identity(),
-                Some(IdentityMethod::StaffCheck {
-                    kind: StaffCheckKind::OnReader,
-                    ..
-                })
-            ),
-            ui.now,
-        );
+        outcome.record_in(&mut facility);
         if passcode_failures > 0 {
             println!(
                 "  (audit: {passcode_failures} wrong staff passcode entered; the passcode is never logged)"

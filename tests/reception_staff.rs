@@ -188,3 +188,46 @@ fn terminal_confirmation_is_refused_outside_legacy_mode() {
         .is_err()
     );
 }
+
+#[test]
+fn wrong_passcodes_add_up_across_visits_until_the_lock() {
+    let mut facility = facility(ReaderMode::Unattended);
+    for visit in 0..4 {
+        let context = ReaderContext::from_facility(
+            &facility,
+            ReaderId::new(1),
+            ReaderCapabilities::SHORT_ONLY,
+        )
+        .unwrap();
+        let offered = context.staff_passcode.is_some();
+        let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
+        h.place_card();
+        if offered {
+            h.send(Input::Choose(MethodChoice::StaffCheck)).unwrap();
+            for _ in 0..3 {
+                passcode(&mut h, "0000");
+            }
+        }
+        h.send(Input::CardRemoved).unwrap();
+        h.outcome().record_in(&mut facility);
+        // 3 wrong per visit; the default lock is at 10.
+        assert_eq!(
+            facility.staff_passcode_locked(),
+            visit >= 3,
+            "after visit {visit}"
+        );
+    }
+    // Locked: the next visit does not offer the staff check at all.
+    let context =
+        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap();
+    let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
+    h.place_card();
+    assert_eq!(
+        h.screen(),
+        &Screen::ChooseMethod {
+            options: vec![MethodChoice::Face, MethodChoice::Pin],
+            pin_tries_left: Some(3)
+        }
+    );
+}
