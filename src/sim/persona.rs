@@ -197,18 +197,6 @@ impl Holder {
             BirthYearForm::Western,
         )
     }
-
-    /// 照合番号B as text (what the virtual card stores).
-    fn verification_number_b_text(&self) -> String {
-        format!(
-            "{:02}{:02}{:02}{:04}{}",
-            self.birth_date.year().rem_euclid(100),
-            self.birth_date.month(),
-            self.birth_date.day(),
-            self.card_expiry.year(),
-            secrets::SECURITY_CODE
-        )
-    }
 }
 
 fn data(content: Vec<u8>, unlocked_by: &[FileId]) -> VirtualFile {
@@ -333,7 +321,11 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
     }
 
     // Card-info input support AP.
-    let b_text = holder.verification_number_b_text();
+    // What the card stores is what the reader's OCR reads: the same composition.
+    let b_text = holder
+        .verification_number_b()
+        .map(|pin| pin.secret().expose_secret().to_vec())
+        .unwrap_or_default();
     let mut my_number = vec![0xFF, 0x10, 0x0C];
     my_number.extend_from_slice(secrets::MY_NUMBER.as_bytes());
     my_number.extend_from_slice(&[0xFF, 0xFF]);
@@ -366,10 +358,7 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
     card.set_file(
         Application::CardInfo,
         card_info::VERIFICATION_NUMBER_B,
-        VirtualFile::Pin(VirtualPin::new(
-            b_text.as_bytes(),
-            VERIFICATION_NUMBER_TRIES,
-        )),
+        VirtualFile::Pin(VirtualPin::new(&b_text, VERIFICATION_NUMBER_TRIES)),
     );
 
     // Card-face AP.
@@ -388,10 +377,7 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
     card.set_file(
         Application::CardFace,
         card_face::VERIFICATION_NUMBER_B,
-        VirtualFile::Pin(VirtualPin::new(
-            b_text.as_bytes(),
-            VERIFICATION_NUMBER_TRIES,
-        )),
+        VirtualFile::Pin(VirtualPin::new(&b_text, VERIFICATION_NUMBER_TRIES)),
     );
     card.set_file(
         Application::CardFace,
