@@ -1,6 +1,7 @@
 //! Whole visits against the virtual card: an unattended face visit and a PIN visit, from the
-//! card placed to the consent given. The virtual card's own work is inside the measurement;
-//! no RSA happens in a visit (the certificates are built once, outside).
+//! card placed to the consent given, with short APDUs and with a reader that has extended
+//! length. The virtual card's own work is inside the measurement; no RSA happens in a visit
+//! (the card is built once, outside).
 //!
 //! Run: `cargo bench --bench reception`. It prints APDUs, bytes and allocations per visit
 //! first.
@@ -17,7 +18,7 @@ use onshi::sim::{Persona, VirtualCard};
 use onshi::time::{Date, Timestamp};
 use onshi::{ReaderCapabilities, SecretBytes};
 
-fn context(mode: ReaderMode, now: Timestamp) -> ReaderContext {
+fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -> ReaderContext {
     let mut facility = Facility::new(
         "admin",
         "bench-admin-pw",
@@ -35,8 +36,7 @@ fn context(mode: ReaderMode, now: Timestamp) -> ReaderContext {
     facility
         .set_reader_mode(&admin, ReaderId::new(1), mode, now)
         .expect("mode");
-    ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-        .expect("context")
+    ReaderContext::from_facility(&facility, ReaderId::new(1), capabilities).expect("context")
 }
 
 /// Runs the visit's outputs against the card, answering captures and matches.
@@ -59,7 +59,11 @@ fn pump(visit: &mut Visit, card: &mut VirtualCard, now: Timestamp) {
     }
 }
 
-fn face_visit(context: &ReaderContext, mut card: VirtualCard, now: Timestamp) -> Visit {
+fn face_visit(
+    context: &ReaderContext,
+    mut card: VirtualCard,
+    now: Timestamp,
+) -> (Visit, VirtualCard) {
     let b = Persona::Standard
         .holder(now.date_in_japan())
         .verification_number_b()
@@ -75,10 +79,15 @@ fn face_visit(context: &ReaderContext, mut card: VirtualCard, now: Timestamp) ->
         pump(&mut visit, &mut card, now);
     }
     assert_eq!(visit.stage(), VisitStage::Finished);
-    visit
+    // The card is returned so that its drop stays outside the measurement.
+    (visit, card)
 }
 
-fn pin_visit(context: &ReaderContext, mut card: VirtualCard, now: Timestamp) -> Visit {
+fn pin_visit(
+    context: &ReaderContext,
+    mut card: VirtualCard,
+    now: Timestamp,
+) -> (Visit, VirtualCard) {
     let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
     for input in [
         Input::CardPlaced,
@@ -89,26 +98,33 @@ fn pin_visit(context: &ReaderContext, mut card: VirtualCard, now: Timestamp) -> 
         pump(&mut visit, &mut card, now);
     }
     assert_eq!(visit.stage(), VisitStage::Finished);
-    visit
+    // The card is returned so that its drop stays outside the measurement.
+    (visit, card)
 }
 
 fn visits(c: &mut Criterion) {
     let today = Date::new(2026, 11, 27).expect("date");
     let now = Timestamp::from_date_time(today, 0, 30, 0).expect("time");
     let card = Persona::Standard.card(today);
-    let unattended = context(ReaderMode::Unattended, now);
-    let pin_only = context(ReaderMode::PinOnly, now);
+    let short = ReaderCapabilities::SHORT_ONLY;
+    let extended = ReaderCapabilities::EXTENDED_LENGTH;
+    let unattended = context(ReaderMode::Unattended, short, now);
+    let pin_only = context(ReaderMode::PinOnly, short, now);
+    let unattended_extended = context(ReaderMode::Unattended, extended, now);
+    let pin_only_extended = context(ReaderMode::PinOnly, extended, now);
 
-    type Run = fn(&ReaderContext, VirtualCard, Timestamp) -> Visit;
-    let runs: [(&str, &ReaderContext, Run); 2] = [
+    type Run = fn(&ReaderContext, VirtualCard, Timestamp) -> (Visit, VirtualCard);
+    let runs: [(&str, &ReaderContext, Run); 4] = [
         ("face_unattended", &unattended, face_visit),
         ("pin", &pin_only, pin_visit),
+        ("face_unattended_extended", &unattended_extended, face_visit),
+        ("pin_extended", &pin_only_extended, pin_visit),
     ];
     let mut group = c.benchmark_group("visit");
     for (name, context, run) in runs {
         let template = card.clone();
         let info = allocation_counter::measure(|| {
-            let visit = run(context, template.clone(), now);
+            let (visit, _card) = run(context, template.clone(), now);
             let stats = visit.card_state().stats();
             eprintln!(
                 "{name}: {} APDUs, {} command bytes, {} response bytes",

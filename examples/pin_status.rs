@@ -10,20 +10,8 @@
 
 use std::time::Duration;
 
-use onshi::card::{Card, PinSlot};
+use onshi::card::Card;
 use onshi::pcsc::{PcscReader, ReaderSelector};
-
-fn slot_name(slot: PinSlot) -> &'static str {
-    match slot {
-        PinSlot::UserAuth => "user-authentication PIN (利用者証明用)",
-        PinSlot::Signing => "signing password (署名用)",
-        PinSlot::CardInfo => "card-info PIN (券面事項入力補助用)",
-        PinSlot::CardInfoVerificationA => "照合番号A, card-info AP",
-        PinSlot::CardInfoVerificationB => "照合番号B, card-info AP",
-        PinSlot::CardFaceVerificationA => "照合番号A, card-face AP",
-        PinSlot::CardFaceVerificationB => "照合番号B, card-face AP",
-    }
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::args().nth(1);
@@ -38,9 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut card = Card::new(reader);
     let report = card.pin_report()?;
-    println!("card: {:?} (token {})", report.kind, report.kind.token());
+    println!("card: {:?} (token {})", report.kind, report.kind.label());
     for (slot, status) in &report.pins {
-        println!("  {:<40} {status}", slot_name(*slot));
+        println!("  {:<40} {status}", slot.to_string());
     }
     let stats = card.stats();
     println!(

@@ -14,7 +14,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::apdu::tlv::TlvError;
-use crate::apdu::{BuildError, FileId, ResponseParseError, StatusWord};
+use crate::apdu::{BuildError, ResponseParseError, StatusWord};
+pub use crate::card::CardFile;
 use crate::card::{Application, PinFormatError, PinKind, PinSlot};
 use crate::reader::TransportError;
 
@@ -54,42 +55,6 @@ impl From<ResponseParseError> for Error {
     }
 }
 
-/// A file on the card: an application and an EF.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct CardFile {
-    /// The application.
-    pub application: Application,
-    /// The EF, as its 16-bit ID.
-    #[serde(with = "file_id_serde")]
-    pub file: FileId,
-}
-
-impl CardFile {
-    /// The file `file` of `application`.
-    #[must_use]
-    pub const fn new(application: Application, file: FileId) -> Self {
-        Self { application, file }
-    }
-}
-
-impl fmt::Display for CardFile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.application, self.file)
-    }
-}
-
-mod file_id_serde {
-    use crate::apdu::FileId;
-
-    pub(super) fn serialize<S: serde::Serializer>(id: &FileId, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u16(id.to_u16())
-    }
-
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<FileId, D::Error> {
-        <u16 as serde::Deserialize>::deserialize(d).map(FileId::new)
-    }
-}
-
 /// What the card layer was doing when something went wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +76,10 @@ pub enum Operation {
     Sign,
     /// GET RESPONSE.
     GetResponse,
+    /// GET DATA of an MF-level data object.
+    GetData,
+    /// GET CHALLENGE.
+    GetChallenge,
 }
 
 impl fmt::Display for Operation {
@@ -124,6 +93,8 @@ impl fmt::Display for Operation {
             Self::ChangePin => "CHANGE REFERENCE DATA",
             Self::Sign => "COMPUTE DIGITAL SIGNATURE",
             Self::GetResponse => "GET RESPONSE",
+            Self::GetData => "GET DATA",
+            Self::GetChallenge => "GET CHALLENGE",
         })
     }
 }
@@ -185,6 +156,20 @@ pub enum RecordProblem {
     /// The token is none of the known kinds.
     #[error("unknown token")]
     UnknownToken,
+    /// A fixed-size record of another size.
+    #[error("{got} bytes; this record has {expected}")]
+    WrongLength {
+        /// Bytes the record has on a real card.
+        expected: usize,
+        /// Bytes the card returned.
+        got: usize,
+    },
+    /// A text field of a fixed-layout record holds bytes that are not printable ASCII.
+    #[error("the text field at offset {offset} is not printable ASCII")]
+    NotTextAt {
+        /// The field's offset in the record.
+        offset: usize,
+    },
 }
 
 /// The card answered something that does not fit the moment.
@@ -228,6 +213,20 @@ pub enum CardMisbehaved {
     SignatureLength {
         /// Bytes returned.
         len: usize,
+    },
+    /// The card refused to read a file (`69 82`) after a key that opens it was verified.
+    #[error("{file} refused although a key that opens it was verified")]
+    ReadRefused {
+        /// The file.
+        file: CardFile,
+    },
+    /// GET CHALLENGE returned another number of bytes than asked for.
+    #[error("a challenge of {got} bytes; {asked} were asked for")]
+    ChallengeLength {
+        /// Bytes asked for.
+        asked: u16,
+        /// Bytes returned.
+        got: usize,
     },
 }
 
@@ -275,7 +274,22 @@ pub enum UsageError {
     /// step after it finished.
     #[error("an exchange was driven out of order")]
     OutOfOrder,
-    /// A digest of the wrong length for a signature.
-    #[error("the DigestInfo must have 1 to 255 bytes")]
-    DigestInfoLength,
+    /// Input of a length the signing scheme does not take (see
+    /// [`SignatureScheme::input_len`](crate::card::SignatureScheme::input_len)).
+    #[error("{len} bytes cannot be signed with the {scheme:?} scheme")]
+    SigningInputLength {
+        /// The scheme.
+        scheme: crate::card::SignatureScheme,
+        /// Bytes given.
+        len: usize,
+    },
+    /// The key given does not open the file: it is never presented to it (see
+    /// [`CardFile::access`]).
+    #[error("the {slot:?} key does not open {file}")]
+    KeyDoesNotOpenFile {
+        /// The key.
+        slot: PinSlot,
+        /// The file.
+        file: CardFile,
+    },
 }

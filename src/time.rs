@@ -158,6 +158,106 @@ impl fmt::Display for Date {
     }
 }
 
+/// A Japanese era (元号), as written in dates on the My Number Card and in 照合番号B.
+///
+/// Each era starts on its first day in the Gregorian calendar: 明治 on 1868-01-25 (慶応4年1月1日,
+/// the Meiji era applying from that day), 大正 on 1912-07-30, 昭和 on 1926-12-25, 平成 on
+/// 1989-01-08 and 令和 on 2019-05-01. The first year of an era is 元年, year 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JapaneseEra {
+    /// 明治, from 1868-01-25.
+    Meiji,
+    /// 大正, from 1912-07-30.
+    Taisho,
+    /// 昭和, from 1926-12-25.
+    Showa,
+    /// 平成, from 1989-01-08.
+    Heisei,
+    /// 令和, from 2019-05-01.
+    Reiwa,
+}
+
+impl JapaneseEra {
+    /// Every era, oldest first.
+    pub const ALL: [Self; 5] = [
+        Self::Meiji,
+        Self::Taisho,
+        Self::Showa,
+        Self::Heisei,
+        Self::Reiwa,
+    ];
+
+    /// The era's first day.
+    #[must_use]
+    pub const fn first_day(self) -> Date {
+        let (year, month, day) = match self {
+            Self::Meiji => (1868, 1, 25),
+            Self::Taisho => (1912, 7, 30),
+            Self::Showa => (1926, 12, 25),
+            Self::Heisei => (1989, 1, 8),
+            Self::Reiwa => (2019, 5, 1),
+        };
+        Date { year, month, day }
+    }
+
+    /// The era's name in Japanese.
+    #[must_use]
+    pub const fn japanese_name(self) -> &'static str {
+        match self {
+            Self::Meiji => "明治",
+            Self::Taisho => "大正",
+            Self::Showa => "昭和",
+            Self::Heisei => "平成",
+            Self::Reiwa => "令和",
+        }
+    }
+}
+
+/// A date written with its Japanese era: 1980-02-17 is 昭和55年2月17日.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EraDate {
+    /// The era.
+    pub era: JapaneseEra,
+    /// The year of the era, from 1 (元年).
+    pub year: u16,
+    /// The month, 1 to 12.
+    pub month: u8,
+    /// The day, 1 to 31.
+    pub day: u8,
+}
+
+impl Date {
+    /// This date in its Japanese era, or `None` before 明治 (1868-01-25).
+    ///
+    /// ```
+    /// use onshi::time::{Date, JapaneseEra};
+    ///
+    /// let showa = Date::new(1989, 1, 7).unwrap().japanese_era().unwrap();
+    /// assert_eq!((showa.era, showa.year), (JapaneseEra::Showa, 64));
+    /// let heisei = Date::new(1989, 1, 8).unwrap().japanese_era().unwrap();
+    /// assert_eq!((heisei.era, heisei.year), (JapaneseEra::Heisei, 1));
+    /// assert_eq!(Date::new(1868, 1, 24).unwrap().japanese_era(), None);
+    /// ```
+    #[must_use]
+    pub fn japanese_era(self) -> Option<EraDate> {
+        let era = JapaneseEra::ALL
+            .into_iter()
+            .rev()
+            .find(|era| self >= era.first_day())?;
+        let year = self
+            .year
+            .checked_sub(era.first_day().year)?
+            .checked_add(1)?;
+        Some(EraDate {
+            era,
+            year: u16::try_from(year).ok()?,
+            month: self.month,
+            day: self.day,
+        })
+    }
+}
+
 const fn is_leap_year(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -199,6 +299,30 @@ mod tests {
         assert_eq!(d.add_months(3), Date::new(2025, 2, 28).unwrap());
         assert_eq!(d.add_months(-11), Date::new(2023, 12, 30).unwrap());
         assert_eq!(d.to_string(), "2024-11-30");
+    }
+
+    #[test]
+    fn era_boundaries() {
+        let era = |y, m, d| {
+            let e = Date::new(y, m, d).unwrap().japanese_era().unwrap();
+            (e.era, e.year)
+        };
+        assert_eq!(era(1868, 1, 25), (JapaneseEra::Meiji, 1));
+        assert_eq!(era(1912, 7, 29), (JapaneseEra::Meiji, 45));
+        assert_eq!(era(1912, 7, 30), (JapaneseEra::Taisho, 1));
+        assert_eq!(era(1926, 12, 24), (JapaneseEra::Taisho, 15));
+        assert_eq!(era(1926, 12, 25), (JapaneseEra::Showa, 1));
+        assert_eq!(era(1980, 2, 17), (JapaneseEra::Showa, 55));
+        assert_eq!(era(1989, 1, 1), (JapaneseEra::Showa, 64));
+        assert_eq!(era(1989, 1, 7), (JapaneseEra::Showa, 64));
+        assert_eq!(era(1989, 1, 8), (JapaneseEra::Heisei, 1));
+        assert_eq!(era(2019, 4, 30), (JapaneseEra::Heisei, 31));
+        assert_eq!(era(2019, 5, 1), (JapaneseEra::Reiwa, 1));
+        assert_eq!(era(2026, 11, 27), (JapaneseEra::Reiwa, 8));
+        assert_eq!(Date::new(1868, 1, 24).unwrap().japanese_era(), None);
+        assert_eq!(Date::new(i32::MIN, 1, 1).unwrap().japanese_era(), None);
+        // Far future: the era year no longer fits; never a panic or a wrap.
+        assert_eq!(Date::new(i32::MAX, 12, 31).unwrap().japanese_era(), None);
     }
 
     #[test]

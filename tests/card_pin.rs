@@ -275,21 +275,25 @@ fn pin_report_like_myna_pin_status() {
             (PinSlot::CardInfoVerificationB, PinStatus::Remaining(10)),
             (PinSlot::CardFaceVerificationA, PinStatus::Remaining(10)),
             (PinSlot::CardFaceVerificationB, PinStatus::Remaining(10)),
+            (PinSlot::CardFaceBirthDate, PinStatus::Remaining(10)),
         ]
     );
     assert_eq!(pin_verifications(&card), 0);
-    // JPKI: SELECT AP, token (SELECT + READ), then SELECT EF + query for each PIN.
+    // JPKI: SELECT AP, the 160-byte token read by its short EF id (no SELECT EF), then SELECT
+    // EF + query for each PIN.
     let sent = traffic(&card);
-    assert_eq!(sent[1], hex("00 A4 02 0C 02 00 06"));
-    assert_eq!(sent[2], hex("00 B0 00 00 20"));
-    assert_eq!(sent.len(), 3 + 2 * 2 + (1 + 2 * 3) + (1 + 2 * 2));
+    assert_eq!(sent[1], hex("00 B0 86 00 A0"));
+    assert_eq!(sent.len(), 2 + 2 * 2 + (1 + 2 * 3) + (1 + 2 * 3));
 }
 
 #[test]
 fn smartphone_report_has_only_the_jpki_pins() {
     let mut card = card(Persona::SmartphoneAndroid);
     let report = card.pin_report().unwrap();
-    assert_eq!(report.kind, CardKind::Smartphone);
+    assert_eq!(
+        report.kind,
+        CardKind::Smartphone(onshi::card::SmartphonePlatform::Android)
+    );
     assert_eq!(
         report.pins,
         [

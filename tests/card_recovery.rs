@@ -43,27 +43,38 @@ impl CardReader for ScriptedReader {
     }
 }
 
-fn token_with(status: &str) -> String {
-    format!("4A 50 4B 49 41 50 49 43 43 54 4F 4B 45 4E 32 {status}")
+/// A 160-byte token in hex: the My Number Card's label, spaces, then `status`.
+fn token_hex(range: std::ops::Range<usize>, status: &str) -> String {
+    let mut token = b"JPKIAPICCTOKEN2".to_vec();
+    token.resize(160, b' ');
+    let body: Vec<String> = token[range].iter().map(|b| format!("{b:02X}")).collect();
+    format!("{} {status}", body.join(" "))
 }
 
 #[test]
 fn more_data_is_fetched_with_get_response() {
-    let reader = ScriptedReader::new(&["90 00", "90 00", "61 0F", &token_with("90 00")]);
+    let first = token_hex(0..100, "61 3C");
+    let rest = token_hex(100..160, "90 00");
+    let reader = ScriptedReader::new(&["90 00", &first, &rest]);
     let mut card = Card::new(reader);
     assert_eq!(card.kind().unwrap(), onshi::card::CardKind::MyNumberCard);
     let sent = &card.reader().sent;
-    assert_eq!(sent[2], hex("00 B0 00 00 20"));
-    assert_eq!(sent[3], hex("00 C0 00 00 0F"));
+    assert_eq!(sent[1], hex("00 B0 86 00 A0"));
+    assert_eq!(sent[2], hex("00 C0 00 00 3C"));
 }
 
 #[test]
 fn wrong_le_is_resent_with_the_length_the_card_gives() {
-    let reader = ScriptedReader::new(&["90 00", "90 00", "6C 0F", &token_with("90 00")]);
+    let reader = ScriptedReader::new(&["90 00", "6C 09", "30 07 01 02 03 04 05 06 07 90 00"]);
     let mut card = Card::new(reader);
-    assert_eq!(card.kind().unwrap(), onshi::card::CardKind::MyNumberCard);
+    let file = CardFile::new(Application::Jpki, jpki::USER_AUTH_CA_CERTIFICATE);
+    assert_eq!(
+        card.read_file(file).unwrap(),
+        hex("30 07 01 02 03 04 05 06 07")
+    );
     let sent = &card.reader().sent;
-    assert_eq!(sent[3], hex("00 B0 00 00 0F"));
+    assert_eq!(sent[1], hex("00 B0 8B 00 00"));
+    assert_eq!(sent[2], hex("00 B0 8B 00 09"));
 }
 
 #[test]
@@ -95,7 +106,7 @@ fn verify_is_never_repeated_after_61xx_or_6cxx() {
 
 #[test]
 fn endless_61xx_is_cut_off() {
-    let mut answers = vec!["90 00", "90 00"];
+    let mut answers = vec!["90 00"];
     answers.extend(std::iter::repeat_n("61 01", 40));
     let mut card = Card::new(ScriptedReader::new(&answers));
     let result = card.read_file(CardFile::new(Application::Jpki, jpki::TOKEN));

@@ -127,7 +127,7 @@ fn a_full_session_through_pcscd() {
     );
 
     let certificate = card.user_auth_certificate().unwrap();
-    assert_eq!(certificate.der().len(), 1312);
+    assert_eq!(certificate.der().len(), 1590);
 
     let digest_info = sha256_digest_info(b"online eligibility confirmation");
     let right = Pin::new(PinKind::UserAuth, secrets::USER_AUTH_PIN).unwrap();
@@ -228,7 +228,7 @@ fn a_reception_visit_through_pcscd() {
     );
     assert_eq!(outcome.identity(), Some(&IdentityMethod::Pin));
     assert!(outcome.consent().is_some());
-    assert_eq!(outcome.certificate.as_ref().unwrap().der().len(), 1312);
+    assert_eq!(outcome.certificate.as_ref().unwrap().der().len(), 1590);
     assert_eq!(pin_verifications(&virtual_card), 2, "one VERIFY per entry");
     assert_eq!(
         virtual_card
@@ -300,8 +300,8 @@ fn opensc_jpki_driver_finds_a_real_looking_card() {
         .output()
         .unwrap();
     let serial = String::from_utf8_lossy(&serial.stdout).into_owned();
-    assert!(serial.contains("serial=010001"), "{serial}");
-    assert!(serial.contains("ONSHI VIRTUAL USER AUTH"), "{serial}");
+    assert!(serial.contains("serial=227B01"), "{serial}");
+    assert!(serial.contains("ONSHIVIRTUAL0001AUTH13999"), "{serial}");
 
     // A wrong PIN through OpenSC spends exactly one try; the right one resets the counter.
     let before = pin_verifications(&virtual_card);

@@ -71,7 +71,7 @@ fn android_smartphone_pin_on_the_reader_then_the_certificate() {
             platform: SmartphonePlatform::Android
         })
     );
-    assert_eq!(h.outcome().certificate.as_ref().unwrap().der().len(), 1312);
+    assert_eq!(h.outcome().certificate.as_ref().unwrap().der().len(), 1590);
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn a_card_without_jpki_is_refused() {
         onshi::apdu::FileId::new(0x0002),
         VirtualFile::Data {
             content: vec![],
-            unlocked_by: vec![],
+            lock: onshi::sim::FileLock::Free,
         },
     );
     h.send(Input::CardPlaced).unwrap();

@@ -137,6 +137,51 @@ fn a_misread_verification_number_b_spends_one_try_and_stops() {
 }
 
 #[test]
+fn the_face_path_presents_the_era_year_verification_number_b() {
+    // A visit whose reader composes 照合番号B with the default form reads the photo: the card
+    // wants the Japanese era year.
+    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    h.place_card();
+    h.face_answers(&[930]);
+    h.send(Input::Choose(MethodChoice::Face)).unwrap();
+    assert_eq!(h.stage(), VisitStage::Consent);
+    assert_eq!(
+        h.card
+            .pin_remaining(onshi::card::PinSlot::CardFaceVerificationB),
+        Some(10)
+    );
+    let b_verify = h
+        .card
+        .log()
+        .iter()
+        .find(|entry| entry.is_pin_verification())
+        .unwrap()
+        .bytes();
+    // 1985-04-01 is 昭和60.
+    assert_eq!(&b_verify[5..11], b"600401");
+}
+
+#[test]
+fn a_western_year_verification_number_b_costs_a_try_and_loses_the_face_path() {
+    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    h.send(Input::CardPlaced).unwrap();
+    let western = Persona::Standard
+        .holder(common::today())
+        .verification_number_b_in(onshi::card::BirthYearForm::Western)
+        .unwrap();
+    h.send(Input::VerificationNumberB(western)).unwrap();
+    h.send(Input::Choose(MethodChoice::Face)).unwrap();
+    assert_eq!(
+        h.card
+            .pin_remaining(onshi::card::PinSlot::CardFaceVerificationB),
+        Some(9)
+    );
+    assert!(h.saw(|e| *e == VisitEvent::VerificationNumberBUnusable));
+    assert!(matches!(h.screen(), Screen::FaceFailed { .. }));
+    assert_eq!(h.captures, 0);
+}
+
+#[test]
 fn verification_number_b_is_kept_from_its_last_tries() {
     let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
     h.card

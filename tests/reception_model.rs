@@ -230,7 +230,7 @@ proptest! {
             let result = match action {
                 Action::PlaceCard => visit.handle(now, Input::CardPlaced),
                 Action::RemoveCard => visit.handle(now, Input::CardRemoved),
-                Action::ResetCard => { model.card.reset(); visit.handle(now, Input::CardReset) }
+                Action::ResetCard => { model.card.warm_reset(); visit.handle(now, Input::CardReset) }
                 Action::OcrRight => visit.handle(now, Input::VerificationNumberB(holder.verification_number_b().unwrap())),
                 Action::OcrWrong => visit.handle(now, Input::VerificationNumberB(Pin::new(PinKind::VerificationNumberB, "99010120309999").unwrap())),
                 Action::OcrUnreadable => visit.handle(now, Input::VerificationNumberBUnreadable),

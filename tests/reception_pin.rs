@@ -213,7 +213,7 @@ fn a_reset_during_entry_reads_the_count_again() {
     h.place_card();
     h.pin("1111").unwrap();
     assert_eq!(h.screen(), &Screen::EnterPin { tries_left: 2 });
-    h.card.reset();
+    h.card.warm_reset();
     h.send(Input::CardReset).unwrap();
     // The card is read again; the count shown is the card's new report.
     assert_eq!(h.screen(), &Screen::EnterPin { tries_left: 2 });

@@ -5,13 +5,16 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use super::ops::{
-    self, QueryPinStatus, ReadFile, SelectApplication, SignWithUserAuthKey, VerifyOutcome,
-    VerifyPin,
+    self, CardKey, GetChallenge, GetData, LeaveApplication, QueryPinStatus, ReadFile,
+    SelectApplication, Sign, SignatureScheme, VerifyOutcome, VerifyPin,
 };
-use super::records::{BasicInfo, CardFaceEntries, CardKind, MyNumber, UserAuthCertificate};
+use super::records::{
+    BasicInfo, CardFaceEntries, CardKind, CardVerifiableCertificate, CertificateAvailability,
+    IntegrityRecord, MyNumber, TokenInfo, UserAuthCertificate,
+};
 use super::session::{CardOperation, CardState, Exchange, ExchangeStats, Poll};
-use super::{Application, FileSize, Pin, PinSlot, PinStatus};
-use crate::error::{CardFile, CardIncompatible, Error};
+use super::{Application, CardFile, FileSize, Pin, PinSlot, PinStatus, card_face, card_info};
+use crate::error::{CardIncompatible, Error, UsageError};
 use crate::reader::CardReader;
 
 /// The My Number Card on a reader: typed operations that each run to completion.
@@ -111,6 +114,24 @@ impl<R: CardReader> Card<R> {
         self.run(ops::read_card_kind())
     }
 
+    /// The JPKI token (EF 0006): kind, chip serial, PIN lengths.
+    ///
+    /// # Errors
+    ///
+    /// Transport, card and record errors.
+    pub fn token_info(&mut self) -> Result<TokenInfo, Error> {
+        self.run(ops::read_token_info())
+    }
+
+    /// Which certificates the card carries (JPKI EF 0008).
+    ///
+    /// # Errors
+    ///
+    /// Transport, card and record errors.
+    pub fn certificate_availability(&mut self) -> Result<CertificateAvailability, Error> {
+        self.run(ops::read_certificate_availability())
+    }
+
     /// The retry count of one PIN, spending no try.
     ///
     /// # Errors
@@ -131,7 +152,7 @@ impl<R: CardReader> Card<R> {
         let kind = self.kind()?;
         let mut pins = Vec::with_capacity(PinSlot::ALL.len());
         for slot in PinSlot::ALL {
-            if kind == CardKind::Smartphone && slot.application() != Application::Jpki {
+            if kind.is_smartphone() && slot.application() != Application::Jpki {
                 continue;
             }
             match self.pin_status(slot) {
@@ -176,37 +197,142 @@ impl<R: CardReader> Card<R> {
         self.run(ops::read_user_auth_certificate())
     }
 
-    /// Verifies the card-info PIN (asking its retry count first if it is not known) and reads
-    /// the basic 4 info.
+    /// Verifies `key` (asking its retry count first if it is not known) and reads `file`.
+    ///
+    /// The key's slot is the one of the file's application that takes a PIN of its kind; a key
+    /// is presented only to a file it opens ([`CardFile::access`]): 照合番号A never to the
+    /// basic 4 info, 照合番号B never to the My Number.
     ///
     /// # Errors
     ///
-    /// As [`verify`](Self::verify); [`VerifyOutcome`] other than verified becomes
-    /// [`UsageError::PinNotVerified`](crate::error::UsageError::PinNotVerified).
-    pub fn basic_info(&mut self, pin: Pin) -> Result<BasicInfo, Error> {
-        self.verify_fresh(PinSlot::CardInfo, pin)?;
+    /// [`UsageError::KeyDoesNotOpenFile`] before anything is sent; otherwise as
+    /// [`verify`](Self::verify), and a [`VerifyOutcome`] other than verified becomes
+    /// [`UsageError::PinNotVerified`].
+    pub fn read_protected(&mut self, file: CardFile, key: Pin) -> Result<Vec<u8>, Error> {
+        let slot = self.slot_opening(file, &key)?;
+        self.verify_fresh(slot, key)?;
+        self.read_file(file)
+    }
+
+    /// Reads the basic 4 info with the card-info PIN or 照合番号B.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_protected`](Self::read_protected), and record errors.
+    pub fn basic_info(&mut self, key: Pin) -> Result<BasicInfo, Error> {
+        let file = CardFile::new(Application::CardInfo, card_info::BASIC_INFO);
+        self.slot_opening(file, &key)
+            .and_then(|slot| self.verify_fresh(slot, key))?;
         self.run(ops::read_basic_info())
     }
 
-    /// Verifies 照合番号B in the card-face AP (asking its retry count first if it is not known)
-    /// and reads the card-face entries with the face photo.
+    /// Reads the card-face entries with the face photo, with 照合番号A or B.
     ///
     /// # Errors
     ///
-    /// As [`basic_info`](Self::basic_info).
-    pub fn card_face(&mut self, verification_number_b: Pin) -> Result<CardFaceEntries, Error> {
-        self.verify_fresh(PinSlot::CardFaceVerificationB, verification_number_b)?;
+    /// As [`read_protected`](Self::read_protected), and record errors.
+    pub fn card_face(&mut self, key: Pin) -> Result<CardFaceEntries, Error> {
+        let file = CardFile::new(Application::CardFace, card_face::ENTRIES);
+        self.slot_opening(file, &key)
+            .and_then(|slot| self.verify_fresh(slot, key))?;
         self.run(ops::read_card_face())
     }
 
-    /// Verifies the card-info PIN and reads the My Number.
+    /// Reads the My Number with the card-info PIN or 照合番号A.
     ///
     /// # Errors
     ///
-    /// As [`basic_info`](Self::basic_info).
-    pub fn my_number(&mut self, pin: Pin) -> Result<MyNumber, Error> {
-        self.verify_fresh(PinSlot::CardInfo, pin)?;
+    /// As [`read_protected`](Self::read_protected), and record errors.
+    pub fn my_number(&mut self, key: Pin) -> Result<MyNumber, Error> {
+        let file = CardFile::new(Application::CardInfo, card_info::MY_NUMBER);
+        self.slot_opening(file, &key)
+            .and_then(|slot| self.verify_fresh(slot, key))?;
         self.run(ops::read_my_number())
+    }
+
+    /// Reads the card-info AP's integrity record with the card-info PIN or a 照合番号.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_protected`](Self::read_protected), and record errors.
+    pub fn integrity_record(&mut self, key: Pin) -> Result<IntegrityRecord, Error> {
+        let file = CardFile::new(Application::CardInfo, card_info::INTEGRITY);
+        self.slot_opening(file, &key)
+            .and_then(|slot| self.verify_fresh(slot, key))?;
+        self.run(ops::read_integrity_record())
+    }
+
+    /// The card-verifiable certificate (EF 0004) of the card-face or card-info AP.
+    ///
+    /// # Errors
+    ///
+    /// Transport, card and record errors.
+    pub fn card_verifiable_certificate(
+        &mut self,
+        application: Application,
+    ) -> Result<CardVerifiableCertificate, Error> {
+        self.run(ops::read_card_verifiable_certificate(application))
+    }
+
+    /// GET DATA of an MF-level object (see [`data_object`](super::data_object)); leaves the
+    /// selected application first. `None` when the card has no such object.
+    ///
+    /// # Errors
+    ///
+    /// Transport and card errors.
+    pub fn get_data(&mut self, tag: u16) -> Result<Option<Vec<u8>>, Error> {
+        self.run(GetData::new(tag))
+    }
+
+    /// `len` random bytes from the card (GET CHALLENGE, 1 to 256).
+    ///
+    /// # Errors
+    ///
+    /// Transport and card errors; [`CardMisbehaved::ChallengeLength`](crate::error::CardMisbehaved::ChallengeLength).
+    pub fn challenge(&mut self, len: u16) -> Result<Vec<u8>, Error> {
+        self.run(GetChallenge::new(len))
+    }
+
+    /// Signs `input` with `key` under `scheme`; the key's PIN, if it has one, must have been
+    /// verified in the same application session.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::PinNotVerified`], [`UsageError::SigningInputLength`], transport and card
+    /// errors.
+    pub fn sign(
+        &mut self,
+        key: CardKey,
+        scheme: SignatureScheme,
+        input: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        self.run(Sign::new(key, scheme, input.to_vec()))
+    }
+
+    /// Leaves the selected application (selects the Issuer Security Domain): every key a PIN
+    /// unlocked is locked again, for every program on the reader.
+    ///
+    /// # Errors
+    ///
+    /// Transport and card errors.
+    pub fn leave_application(&mut self) -> Result<(), Error> {
+        self.run(LeaveApplication::new())
+    }
+
+    /// The slot of `file`'s application that takes `key`, if the key opens the file.
+    fn slot_opening(&self, file: CardFile, key: &Pin) -> Result<PinSlot, Error> {
+        let slot = PinSlot::for_kind(file.application, key.kind())
+            .or_else(|| {
+                PinSlot::ALL
+                    .into_iter()
+                    .find(|slot| slot.kind() == key.kind())
+            })
+            .unwrap_or(PinSlot::UserAuth);
+        if slot.application() == file.application && file.access().opened_by(slot) {
+            Ok(slot)
+        } else {
+            Err(UsageError::KeyDoesNotOpenFile { slot, file }.into())
+        }
     }
 
     /// Verifies the user-authentication PIN and signs a DigestInfo with the user-authentication
@@ -221,7 +347,7 @@ impl<R: CardReader> Card<R> {
         digest_info: &[u8],
     ) -> Result<Vec<u8>, Error> {
         self.verify_fresh(PinSlot::UserAuth, pin)?;
-        self.run(SignWithUserAuthKey::new(digest_info.to_vec()))
+        self.sign(CardKey::UserAuth, SignatureScheme::Verbatim, digest_info)
     }
 
     /// One VERIFY after a retry query if the count is not known; an outcome other than
@@ -233,7 +359,7 @@ impl<R: CardReader> Card<R> {
         match self.verify(slot, pin)? {
             VerifyOutcome::Verified => Ok(()),
             VerifyOutcome::WrongPin { .. } | VerifyOutcome::Blocked => {
-                Err(crate::error::UsageError::PinNotVerified(slot).into())
+                Err(UsageError::PinNotVerified(slot).into())
             }
         }
     }

@@ -26,9 +26,14 @@ pub enum PinKind {
     CardInfo,
     /// 照合番号A: the 12-digit My Number (with its check digit). Try limit unknown.
     VerificationNumberA,
-    /// 照合番号B: 14 digits, birth date YYMMDD + card expiry year YYYY + 4-digit security code.
-    /// Try limit unknown.
+    /// 照合番号B: 14 digits, birth date YYMMDD (Japanese era year by default, see
+    /// [`BirthYearForm`]) + card expiry year YYYY + 4-digit security code. 10 tries (real-card
+    /// evidence, fact 1).
     VerificationNumberB,
+    /// The birth-date key (生年月日) of the card-face AP, EF 0011: the six digits YYMMDD with
+    /// the Japanese era year, the first six digits of 照合番号B. It opens only the age record
+    /// (EF 0001). Try limit unknown.
+    BirthDate,
 }
 
 impl PinKind {
@@ -38,7 +43,8 @@ impl PinKind {
         match self {
             Self::UserAuth | Self::CardInfo => Some(3),
             Self::Signing => Some(5),
-            Self::VerificationNumberA | Self::VerificationNumberB => None,
+            Self::VerificationNumberB => Some(10),
+            Self::VerificationNumberA | Self::BirthDate => None,
         }
     }
 
@@ -50,6 +56,7 @@ impl PinKind {
             Self::Signing => (6, 16),
             Self::VerificationNumberA => (12, 12),
             Self::VerificationNumberB => (14, 14),
+            Self::BirthDate => (6, 6),
         }
     }
 }
@@ -62,6 +69,7 @@ impl fmt::Display for PinKind {
             Self::CardInfo => "card-info PIN (券面事項入力補助用暗証番号)",
             Self::VerificationNumberA => "verification number A (照合番号A)",
             Self::VerificationNumberB => "verification number B (照合番号B)",
+            Self::BirthDate => "birth-date key (生年月日)",
         })
     }
 }
@@ -84,12 +92,14 @@ pub enum PinSlot {
     CardFaceVerificationA,
     /// 照合番号B in the card-face AP, EF 0012.
     CardFaceVerificationB,
+    /// The birth-date key in the card-face AP, EF 0011.
+    CardFaceBirthDate,
 }
 
 impl PinSlot {
     /// Every slot, in the order a PIN report visits them (JPKI-AP first, which also says what
     /// kind of card this is).
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::UserAuth,
         Self::Signing,
         Self::CardInfo,
@@ -97,7 +107,16 @@ impl PinSlot {
         Self::CardInfoVerificationB,
         Self::CardFaceVerificationA,
         Self::CardFaceVerificationB,
+        Self::CardFaceBirthDate,
     ];
+
+    /// The slot of `application` that takes a PIN of `kind`, if the application has one.
+    #[must_use]
+    pub fn for_kind(application: Application, kind: PinKind) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|slot| slot.application() == application && slot.kind() == kind)
+    }
 
     /// The application that holds the PIN.
     #[must_use]
@@ -107,7 +126,9 @@ impl PinSlot {
             Self::CardInfo | Self::CardInfoVerificationA | Self::CardInfoVerificationB => {
                 Application::CardInfo
             }
-            Self::CardFaceVerificationA | Self::CardFaceVerificationB => Application::CardFace,
+            Self::CardFaceVerificationA | Self::CardFaceVerificationB | Self::CardFaceBirthDate => {
+                Application::CardFace
+            }
         }
     }
 
@@ -122,6 +143,7 @@ impl PinSlot {
             Self::CardInfoVerificationB => card_info::VERIFICATION_NUMBER_B,
             Self::CardFaceVerificationA => card_face::VERIFICATION_NUMBER_A,
             Self::CardFaceVerificationB => card_face::VERIFICATION_NUMBER_B,
+            Self::CardFaceBirthDate => card_face::BIRTH_DATE_KEY,
         }
     }
 
@@ -138,6 +160,7 @@ impl PinSlot {
             Self::CardInfoVerificationB | Self::CardFaceVerificationB => {
                 PinKind::VerificationNumberB
             }
+            Self::CardFaceBirthDate => PinKind::BirthDate,
         }
     }
 
@@ -153,6 +176,21 @@ impl PinSlot {
     /// Position in [`PinSlot::ALL`].
     pub(crate) const fn index(self) -> usize {
         self as usize
+    }
+}
+
+impl fmt::Display for PinSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::UserAuth => "user-authentication PIN (利用者証明用暗証番号), JPKI-AP",
+            Self::Signing => "signing password (署名用パスワード), JPKI-AP",
+            Self::CardInfo => "card-info PIN (券面事項入力補助用暗証番号), card-info AP",
+            Self::CardInfoVerificationA => "照合番号A, card-info AP",
+            Self::CardInfoVerificationB => "照合番号B, card-info AP",
+            Self::CardFaceVerificationA => "照合番号A, card-face AP",
+            Self::CardFaceVerificationB => "照合番号B, card-face AP",
+            Self::CardFaceBirthDate => "birth-date key (生年月日), card-face AP",
+        })
     }
 }
 
@@ -262,7 +300,9 @@ impl Pin {
             PinKind::VerificationNumberA if !my_number_check_digit_ok(value.expose_secret()) => {
                 Err(PinFormatError::CheckDigit)
             }
-            PinKind::VerificationNumberB if !verification_b_fields_ok(value.expose_secret()) => {
+            PinKind::VerificationNumberB | PinKind::BirthDate
+                if !birth_date_digits_ok(value.expose_secret()) =>
+            {
                 Err(PinFormatError::InvalidDate)
             }
             _ => Ok(Self { kind, value }),
@@ -272,9 +312,25 @@ impl Pin {
     /// 照合番号B composed from its parts: birth date as YYMMDD (in the year form given), the
     /// card's expiry year, and the 4-digit security code printed under the photo.
     ///
+    /// A real card wants the Japanese era year ([`BirthYearForm::JapaneseEra`], the default):
+    /// born 1980-02-17, card expiring in 2035, code `2285` gives `55021720352285`.
+    ///
+    /// ```
+    /// use onshi::card::{BirthYearForm, Pin};
+    /// use onshi::time::Date;
+    ///
+    /// let birth = Date::new(1980, 2, 17).unwrap();
+    /// let b = Pin::verification_number_b(birth, 2035, "2285", BirthYearForm::default())?;
+    /// assert_eq!(b.secret().expose_secret(), b"55021720352285");
+    /// # Ok::<(), onshi::card::PinFormatError>(())
+    /// ```
+    ///
     /// # Errors
     ///
-    /// [`PinFormatError`] when the security code is not 4 digits or the expiry year not 4 digits.
+    /// [`PinFormatError::NotDigits`] when the security code is not 4 digits,
+    /// [`PinFormatError::InvalidDate`] when the expiry year is not 4 digits, and
+    /// [`PinFormatError::BirthDateOutOfRange`] for a birth date before 明治 or whose year does
+    /// not fit two digits in the form asked for.
     pub fn verification_number_b(
         birth_date: Date,
         expiry_year: u16,
@@ -287,14 +343,28 @@ impl Pin {
         if !(1000..=9999).contains(&expiry_year) {
             return Err(PinFormatError::InvalidDate);
         }
-        let year = form.two_digit_year(birth_date);
-        let text = alloc::format!(
+        let year = form.two_digit_year(birth_date)?;
+        let text = zeroize::Zeroizing::new(alloc::format!(
             "{year:02}{:02}{:02}{expiry_year:04}{security_code}",
             birth_date.month(),
             birth_date.day()
-        );
-        let text = zeroize::Zeroizing::new(text);
+        ));
         Self::new(PinKind::VerificationNumberB, &text)
+    }
+
+    /// The birth-date key (生年月日, card-face AP EF 0011): YYMMDD with the Japanese era year.
+    ///
+    /// # Errors
+    ///
+    /// [`PinFormatError::BirthDateOutOfRange`] before 明治 or past an era's 99th year.
+    pub fn birth_date_key(birth_date: Date) -> Result<Self, PinFormatError> {
+        let year = BirthYearForm::JapaneseEra.two_digit_year(birth_date)?;
+        let text = zeroize::Zeroizing::new(alloc::format!(
+            "{year:02}{:02}{:02}",
+            birth_date.month(),
+            birth_date.day()
+        ));
+        Self::new(PinKind::BirthDate, &text)
     }
 
     /// The kind of PIN.
@@ -321,43 +391,41 @@ impl fmt::Debug for Pin {
 
 /// How the birth year is written in 照合番号B.
 ///
-/// Unconfirmed (`card-protocol.md` §2.3): the Western year is what the peer tools document;
-/// the 住基カード precedent used the Japanese era year, and one user reports a bank app asking
-/// for it. The reader reads 照合番号B from the card face by OCR, so this matters only where
-/// 照合番号B is composed from its parts (tests, the virtual card's personas).
+/// A probed card wants the Japanese era year (real-card evidence, fact 1: 1980-02-17 →
+/// `550217…`), and a Western-year 照合番号B costs a try of its 10-try counter. That is the
+/// default. The Western form is kept only as an explicit option, unconfirmed: no card is known
+/// to want it (it may matter for cards whose face prints Western dates).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BirthYearForm {
-    /// The last two digits of the Western year (1985 → 85). The default.
+    /// The Japanese era year (1980 is 昭和55 → `55`; 2020 is 令和2 → `02`; 元年 is `01`). The
+    /// default, as a real card wants it.
     #[default]
-    Western,
-    /// The Japanese era year (1985 is 昭和60 → 60; 2020 is 令和2 → 02).
     JapaneseEra,
+    /// The last two digits of the Western year (1980 → `80`). Unconfirmed on real cards.
+    Western,
 }
 
 impl BirthYearForm {
     /// The two-digit year of `date` in this form.
-    #[must_use]
-    pub fn two_digit_year(self, date: Date) -> u16 {
-        let year = date.year();
-        let era_start_year = match self {
-            Self::Western => return u16::try_from(year.rem_euclid(100)).unwrap_or(0),
-            Self::JapaneseEra => {
-                let on_or_after = |y, m, d| (date.year(), date.month(), date.day()) >= (y, m, d);
-                if on_or_after(2019, 5, 1) {
-                    2018 // 令和
-                } else if on_or_after(1989, 1, 8) {
-                    1988 // 平成
-                } else if on_or_after(1926, 12, 25) {
-                    1925 // 昭和
-                } else if on_or_after(1912, 7, 30) {
-                    1911 // 大正
-                } else {
-                    1867 // 明治
-                }
-            }
+    ///
+    /// # Errors
+    ///
+    /// [`PinFormatError::BirthDateOutOfRange`] for a date before 明治 (1868-01-25), or an era
+    /// year above 99, or a Western year outside 1868 to 9999.
+    pub fn two_digit_year(self, date: Date) -> Result<u8, PinFormatError> {
+        let era = date
+            .japanese_era()
+            .ok_or(PinFormatError::BirthDateOutOfRange)?;
+        let year = match self {
+            Self::JapaneseEra => i32::from(era.year),
+            Self::Western if date.year() <= 9999 => date.year() % 100,
+            Self::Western => return Err(PinFormatError::BirthDateOutOfRange),
         };
-        u16::try_from((year - era_start_year).rem_euclid(100)).unwrap_or(0)
+        u8::try_from(year)
+            .ok()
+            .filter(|year| *year <= 99)
+            .ok_or(PinFormatError::BirthDateOutOfRange)
     }
 }
 
@@ -384,7 +452,7 @@ fn my_number_check_digit_ok(digits: &[u8]) -> bool {
 }
 
 /// Month 01–12 and day 01–31 (29 February accepted: the year may be an era year) in YYMMDD.
-fn verification_b_fields_ok(digits: &[u8]) -> bool {
+fn birth_date_digits_ok(digits: &[u8]) -> bool {
     let number = |range: core::ops::Range<usize>| {
         digits.get(range).map(|d| {
             d.iter()
@@ -433,12 +501,17 @@ pub enum PinFormatError {
     /// 照合番号B with a month or day that does not exist.
     #[error("the birth date or expiry year is not a valid date")]
     InvalidDate,
+    /// A birth date the card cannot hold: before 明治 (1868-01-25), or with a year that does
+    /// not fit two digits.
+    #[error("the birth date is out of the range a card can hold")]
+    BirthDateOutOfRange,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloc::format;
+    use alloc::string::String;
 
     #[test]
     fn user_auth_pin_is_four_digits() {
@@ -491,24 +564,71 @@ mod tests {
     }
 
     #[test]
-    fn verification_number_b() {
-        let birth = Date::new(1985, 4, 1).unwrap();
-        let western =
-            Pin::verification_number_b(birth, 2030, "5678", BirthYearForm::Western).unwrap();
-        assert_eq!(western.secret().expose_secret(), b"85040120305678");
-        let era =
-            Pin::verification_number_b(birth, 2030, "5678", BirthYearForm::JapaneseEra).unwrap();
-        assert_eq!(era.secret().expose_secret(), b"60040120305678");
-        let reiwa = Date::new(2020, 2, 29).unwrap();
-        assert_eq!(BirthYearForm::JapaneseEra.two_digit_year(reiwa), 2);
-        let heisei_last = Date::new(2019, 4, 30).unwrap();
-        assert_eq!(BirthYearForm::JapaneseEra.two_digit_year(heisei_last), 31);
+    fn verification_number_b_takes_the_era_year() {
+        let b = |y, m, d, form| {
+            let birth = Date::new(y, m, d).unwrap();
+            Pin::verification_number_b(birth, 2035, "2285", form)
+                .map(|pin| String::from_utf8(pin.secret().expose_secret().to_vec()).unwrap())
+        };
+        let era = BirthYearForm::default();
+        assert_eq!(era, BirthYearForm::JapaneseEra);
+        // Real-card evidence, fact 1.
+        assert_eq!(b(1980, 2, 17, era).unwrap(), "55021720352285");
+        assert_eq!(
+            b(1980, 2, 17, BirthYearForm::Western).unwrap(),
+            "80021720352285"
+        );
+        // Era boundaries: 昭和64 is 1989-01-01..07, 平成元年 from 1989-01-08.
+        assert_eq!(b(1989, 1, 1, era).unwrap(), "64010120352285");
+        assert_eq!(b(1989, 1, 7, era).unwrap(), "64010720352285");
+        assert_eq!(b(1989, 1, 8, era).unwrap(), "01010820352285");
+        assert_eq!(b(2019, 4, 30, era).unwrap(), "31043020352285");
+        assert_eq!(b(2019, 5, 1, era).unwrap(), "01050120352285");
+        assert_eq!(b(2020, 2, 29, era).unwrap(), "02022920352285");
+        assert_eq!(b(1926, 12, 24, era).unwrap(), "15122420352285");
+        assert_eq!(b(1926, 12, 25, era).unwrap(), "01122520352285");
+        // Before 明治, and past 令和99: errors, never a panic or a wrapped year.
+        assert_eq!(
+            b(1868, 1, 24, era),
+            Err(PinFormatError::BirthDateOutOfRange)
+        );
+        assert_eq!(
+            b(1868, 1, 24, BirthYearForm::Western),
+            Err(PinFormatError::BirthDateOutOfRange)
+        );
+        assert_eq!(b(2118, 1, 1, era), Err(PinFormatError::BirthDateOutOfRange));
+        assert_eq!(b(2117, 12, 31, era).unwrap(), "99123120352285");
+        assert_eq!(
+            b(10_000, 1, 1, BirthYearForm::Western),
+            Err(PinFormatError::BirthDateOutOfRange)
+        );
+        assert_eq!(
+            b(i32::MIN, 1, 1, era),
+            Err(PinFormatError::BirthDateOutOfRange)
+        );
+        assert_eq!(
+            b(i32::MAX, 1, 1, era),
+            Err(PinFormatError::BirthDateOutOfRange)
+        );
         assert_eq!(
             Pin::new(PinKind::VerificationNumberB, "85130120305678"),
             Err(PinFormatError::InvalidDate)
         );
         assert!(Pin::new(PinKind::VerificationNumberB, "85022920305678").is_ok());
-        assert!(format!("{western:?}").contains("***"));
+        let pin =
+            Pin::verification_number_b(Date::new(1980, 2, 17).unwrap(), 2035, "2285", era).unwrap();
+        assert!(format!("{pin:?}").contains("***"));
+    }
+
+    #[test]
+    fn birth_date_key() {
+        let key = Pin::birth_date_key(Date::new(1980, 2, 17).unwrap()).unwrap();
+        assert_eq!(key.kind(), PinKind::BirthDate);
+        assert_eq!(key.secret().expose_secret(), b"550217");
+        assert_eq!(
+            Pin::new(PinKind::BirthDate, "551317"),
+            Err(PinFormatError::InvalidDate)
+        );
     }
 
     #[test]
@@ -520,6 +640,14 @@ mod tests {
         assert_eq!(
             PinSlot::CardFaceVerificationB.kind(),
             PinKind::VerificationNumberB
+        );
+        assert_eq!(
+            PinSlot::for_kind(Application::CardInfo, PinKind::VerificationNumberA),
+            Some(PinSlot::CardInfoVerificationA)
+        );
+        assert_eq!(
+            PinSlot::for_kind(Application::CardFace, PinKind::CardInfo),
+            None
         );
         assert_eq!(PinStatus::from_tries(0), PinStatus::Blocked);
         let json = serde_json::to_string(&PinStatus::Remaining(2)).unwrap();

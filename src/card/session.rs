@@ -33,11 +33,22 @@ pub struct ExchangeStats {
     pub pin_verifications: u32,
 }
 
+/// Which DF the card has current, as far as the card layer knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Selection {
+    /// Not known: nothing selected yet, or forgotten.
+    Unknown,
+    /// The power-on (MF-level) state, after selecting the Issuer Security Domain.
+    MasterFile,
+    /// This application.
+    Application(Application),
+}
+
 /// What the card layer knows about the card on the reader. It only ever holds what the card
 /// reported; after a reset, a removal or an unclear transport error it forgets.
 #[derive(Clone, Debug)]
 pub struct CardState {
-    selected: Option<Application>,
+    selected: Selection,
     current_file: Option<FileId>,
     verified: [bool; PinSlot::ALL.len()],
     pins: [PinStatus; PinSlot::ALL.len()],
@@ -50,7 +61,7 @@ impl CardState {
     #[must_use]
     pub const fn new(capabilities: ReaderCapabilities) -> Self {
         Self {
-            selected: None,
+            selected: Selection::Unknown,
             current_file: None,
             verified: [false; PinSlot::ALL.len()],
             pins: [PinStatus::Unknown; PinSlot::ALL.len()],
@@ -76,14 +87,23 @@ impl CardState {
     /// Whether `slot` was verified and its application has stayed selected since.
     #[must_use]
     pub fn is_verified(&self, slot: PinSlot) -> bool {
-        self.selected == Some(slot.application())
+        self.selected == Selection::Application(slot.application())
             && self.verified.get(slot.index()).copied().unwrap_or(false)
     }
 
     /// The selected application, as far as the card layer knows.
     #[must_use]
     pub const fn selected_application(&self) -> Option<Application> {
-        self.selected
+        match self.selected {
+            Selection::Application(application) => Some(application),
+            Selection::Unknown | Selection::MasterFile => None,
+        }
+    }
+
+    /// Whether the card is known to be at MF level (no application selected).
+    #[must_use]
+    pub fn is_at_master_file(&self) -> bool {
+        self.selected == Selection::MasterFile
     }
 
     /// Traffic so far.
@@ -101,7 +121,7 @@ impl CardState {
     /// Forgets everything about the card: after a reset, a removal or a new card, nothing that
     /// was selected or verified holds, and every retry count must be asked again.
     pub fn forget_card(&mut self) {
-        self.selected = None;
+        self.selected = Selection::Unknown;
         self.current_file = None;
         self.verified = [false; PinSlot::ALL.len()];
         self.pins = [PinStatus::Unknown; PinSlot::ALL.len()];
@@ -141,14 +161,44 @@ impl CardState {
     }
 
     pub(crate) fn application_selected(&mut self, application: Application) {
-        self.selected = Some(application);
+        self.selected = Selection::Application(application);
         self.current_file = None;
-        // Selecting a DF ends the security state of the one before (and of itself).
+        // Selecting an application ends the security status of the one left; re-selecting
+        // the same one keeps its own (real-card evidence, fact 10).
+        for slot in PinSlot::ALL {
+            if slot.application() != application {
+                self.clear_verified(slot);
+            }
+        }
+    }
+
+    /// The Issuer Security Domain was selected: MF level, every security status ended.
+    pub(crate) fn master_file_selected(&mut self) {
+        self.selected = Selection::MasterFile;
+        self.current_file = None;
         self.verified = [false; PinSlot::ALL.len()];
+    }
+
+    /// A SELECT of an application was not answered `90 00`: which DF is current is unknown.
+    pub(crate) fn selection_unknown(&mut self) {
+        self.selected = Selection::Unknown;
+        self.current_file = None;
     }
 
     pub(crate) fn file_selected(&mut self, file: FileId) {
         self.current_file = Some(file);
+    }
+
+    /// A SELECT of an EF (or a read by short identifier) was not answered `90 00`: which EF is
+    /// current is unknown.
+    pub(crate) fn file_unknown(&mut self) {
+        self.current_file = None;
+    }
+
+    fn clear_verified(&mut self, slot: PinSlot) {
+        if let Some(entry) = self.verified.get_mut(slot.index()) {
+            *entry = false;
+        }
     }
 }
 

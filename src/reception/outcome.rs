@@ -8,6 +8,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::settings::ConsentItem;
+pub use crate::card::SmartphonePlatform;
 use crate::card::{CardKind, PinStatus, UserAuthCertificate};
 use crate::face::{FaceMatchError, MatchScore};
 use crate::facility::{ReaderId, ReaderMode};
@@ -47,16 +48,6 @@ pub enum StaffCheckKind {
     OnReader,
     /// On the terminal, in the legacy visual mode (目視で本人確認完了).
     LegacyTerminal,
-}
-
-/// The smartphone a patient used (スマホ用電子証明書).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SmartphonePlatform {
-    /// iPhone: the patient authenticated on the phone (Face ID / Touch ID).
-    IPhone,
-    /// Android: the PIN was entered on the reader.
-    Android,
 }
 
 /// How the patient's identity was confirmed.

@@ -1,6 +1,7 @@
 //! [`Visit`]: one patient's visit at the reader, as a sans-IO state machine over the typed
 //! states of [`typed`](super::typed).
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::vec::Vec;
@@ -23,8 +24,8 @@ use crate::SecretBytes;
 use crate::apdu::{Command, HexBytes};
 use crate::card::{
     CardFaceEntries, CardKind, CardState, Exchange, Pin, PinKind, PinSlot, PinStatus, Poll,
-    QueryPinStatus, ReadRecord, UserAuthCertificate, VerifyOutcome, VerifyPin, read_card_face,
-    read_card_kind, read_user_auth_certificate,
+    QueryPinStatus, ReadRecord, SmartphonePlatform, UserAuthCertificate, VerifyOutcome, VerifyPin,
+    read_card_face, read_card_kind, read_user_auth_certificate,
 };
 use crate::error::{CardIncompatible, Error};
 use crate::face::{FaceCapture, FaceMatchError, MatchScore};
@@ -304,7 +305,7 @@ enum TaskResult {
     Certificate(UserAuthCertificate),
     PinStatus(PinSlot, PinStatus),
     VerifyB(VerifyOutcome),
-    Photo(CardFaceEntries),
+    Photo(Box<CardFaceEntries>),
 }
 
 enum TaskPoll {
@@ -336,7 +337,9 @@ macro_rules! with_task {
                 task_poll($call, move |status| TaskResult::PinStatus(slot, status))
             }
             CardTask::VerifyB($exchange) => task_poll($call, TaskResult::VerifyB),
-            CardTask::Photo($exchange) => task_poll($call, TaskResult::Photo),
+            CardTask::Photo($exchange) => {
+                task_poll($call, |entries| TaskResult::Photo(Box::new(entries)))
+            }
         }
     };
 }
@@ -490,7 +493,7 @@ impl Visit {
     #[must_use]
     pub fn available_methods(&self) -> Vec<MethodChoice> {
         let mut options = Vec::new();
-        let smartphone = self.card_kind == Some(CardKind::Smartphone);
+        let smartphone = self.card_kind.is_some_and(CardKind::is_smartphone);
         let photo_possible = !matches!(self.photo, Photo::Absent | Photo::Unreadable);
         if self.context.mode == ReaderMode::Unattended
             && !smartphone
@@ -792,7 +795,7 @@ impl Visit {
             Ok(PinResult::Verified(evidence)) => {
                 self.audit(VisitEvent::PinAccepted);
                 self.user_pin = self.card.pin_status(PinSlot::UserAuth);
-                if self.card_kind == Some(CardKind::Smartphone) {
+                if self.card_kind.is_some_and(CardKind::is_smartphone) {
                     // Android: the certificate is read after the PIN.
                     self.stage = Stage::ReadingCertificate(evidence);
                     self.start_task(CardTask::Certificate(Exchange::new(
@@ -829,10 +832,18 @@ impl Visit {
                 self.card_kind = Some(kind);
                 match kind {
                     CardKind::JukiCard => self.refuse(RefusalReason::NotAMyNumberCard),
-                    CardKind::Smartphone => self.start_task(CardTask::PinStatus(
-                        PinSlot::UserAuth,
-                        Exchange::new(QueryPinStatus::new(PinSlot::UserAuth)),
-                    )),
+                    // Before the iPhone flow reaches the card reader's own screen, the phone
+                    // authenticates its holder itself (Input::IPhoneAuthenticated): its token on
+                    // the reader is not a card to check here.
+                    CardKind::Smartphone(SmartphonePlatform::IPhone) => {
+                        self.refuse(RefusalReason::NotAMyNumberCard);
+                    }
+                    CardKind::Smartphone(SmartphonePlatform::Android) => {
+                        self.start_task(CardTask::PinStatus(
+                            PinSlot::UserAuth,
+                            Exchange::new(QueryPinStatus::new(PinSlot::UserAuth)),
+                        ))
+                    }
                     CardKind::MyNumberCard => self.start_task(CardTask::Certificate(
                         Exchange::new(read_user_auth_certificate()),
                     )),
@@ -900,7 +911,7 @@ impl Visit {
             not_after: certificate.not_after(),
         });
         let now = self.now;
-        let smartphone = self.card_kind == Some(CardKind::Smartphone);
+        let smartphone = self.card_kind.is_some_and(CardKind::is_smartphone);
         let grace_end = certificate
             .not_after()
             .date()
@@ -1138,7 +1149,7 @@ impl Visit {
 
     fn new_entry(&self, count: FreshRetryCount) -> PinEntry {
         let mut entry = PinEntry::new(count);
-        if self.card_kind == Some(CardKind::Smartphone) {
+        if self.card_kind.is_some_and(CardKind::is_smartphone) {
             entry = entry.on_smartphone();
         }
         if self.legal_representative {
@@ -1311,7 +1322,7 @@ impl Visit {
         {
             return Err(());
         }
-        self.card_kind = Some(CardKind::Smartphone);
+        self.card_kind = Some(CardKind::Smartphone(SmartphonePlatform::IPhone));
         let evidence = IdentityEvidence::iphone(self.now);
         self.stage = Stage::ReadingCertificate(evidence);
         match certificate_der.map(UserAuthCertificate::from_der) {

@@ -1,7 +1,8 @@
 //! A lockout-faithful virtual My Number Card (feature `sim`).
 //!
 //! [`VirtualCard`] answers command APDUs as `card-protocol.md` says the real card does, with
-//! real RSA-2048 signatures by fixed test keys whose certificates it serves, and logs every
+//! real RSA-2048 signatures by fixed test keys under a hierarchy of its own (certificates,
+//! card-verifiable certificates, card-face signatures that verify), and logs every
 //! command (PINs masked) so tests can assert exact traffic. [`VirtualReader`] puts it behind the
 //! [`CardReader`](crate::CardReader) trait, with card events and injectable transport faults.
 //! [`Persona`]s give ready-made cards by name.
@@ -20,17 +21,23 @@
 //! ```
 
 mod card;
-mod certificate;
+mod der;
 mod face;
+mod keys;
 mod persona;
 mod reader;
+mod records;
 pub mod vpcd;
+mod x509;
 
-pub use card::{ATR, LoggedCommand, Quirks, SigningKeyRef, VirtualCard, VirtualFile, VirtualPin};
-pub use certificate::sha256_digest_info;
+pub use card::{
+    ATR, ATR_2024, CardGeneration, CardInterface, FileLock, LoggedCommand, Quirks, SigningKeyRef,
+    VirtualCard, VirtualFile, VirtualPin,
+};
 pub use face::{
     HOLDER_SCORE, OTHER_SCORE, VirtualFaceMatcher, capture_of_holder, capture_of_someone_else,
 };
+pub use keys::sha256_digest_info;
 pub use persona::{
     Holder, Persona, UnknownPersona, VERIFICATION_NUMBER_TRIES, secrets, system_date_in_japan,
 };

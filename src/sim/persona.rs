@@ -1,18 +1,24 @@
 //! Personas: virtual cards a test or an example picks by name.
 //!
-//! All share the same fixed, fictitious holder and secrets ([`secrets`]) unless the persona
-//! says otherwise. Certificate validity is set relative to the `today` the card is made for, so
-//! "expired two months ago" stays true whenever the tests run.
+//! All share the same fictitious holder and secrets ([`secrets`]) unless the persona says
+//! otherwise; each has its own certificate serial, chip serial and card number, so two
+//! personas are two different cards. Certificate validity is set relative to the `today` the
+//! card is made for, so "expired two months ago" stays true whenever the tests run.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Mutex, OnceLock};
 
-use super::card::{SigningKeyRef, VirtualCard, VirtualFile, VirtualPin};
-use super::certificate::{self, CertificateKind, CertificateSpec};
+use super::card::{
+    CardGeneration, CardInterface, FileLock, SigningKeyRef, VirtualCard, VirtualFile, VirtualPin,
+};
+use super::keys::TestKey;
+use super::records::{self, HolderData, key_ids, yyyymmdd};
+use super::x509::{self, CertificateKind, CertificateSpec};
 use crate::apdu::FileId;
-use crate::apdu::tlv::{self, Tag};
 use crate::card::{
-    Application, BirthYearForm, Pin, PinFormatError, Sex, card_face, card_info, jpki,
+    Application, BirthYearForm, Pin, PinFormatError, Sex, card_face, card_info, data_object, jpki,
 };
 use crate::time::{Date, Timestamp};
 
@@ -30,9 +36,12 @@ pub mod secrets {
     pub const SECURITY_CODE: &str = "5678";
 }
 
-/// Tries the virtual card gives 照合番号A and B. Unconfirmed on real cards (one low-quality
-/// source says 10 for B); 10 is the virtual card's choice.
+/// Tries the virtual card gives 照合番号A, 照合番号B and the birth-date key. 10 for B is
+/// confirmed (real-card evidence, fact 1); A and the birth-date key get the same, unconfirmed.
 pub const VERIFICATION_NUMBER_TRIES: u8 = 10;
+
+/// The municipality code the virtual cards carry (not a real one).
+const MUNICIPALITY: &str = "13999";
 
 /// A virtual card persona.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,11 +53,12 @@ pub enum Persona {
     /// `pin-blocked`: the user-authentication PIN is blocked.
     PinBlocked,
     /// `face-auth-card`: a 顔認証マイナンバーカード. No PIN is set (SELECT of a PIN EF answers
-    /// `6A 82` — unconfirmed on real cards), no signing certificate or key; the
-    /// user-authentication certificate and the card-face AP are there.
+    /// `6A 82`; whether real ones answer that or a blocked `63 C0` is unknown, R5), no signing
+    /// certificate or key; the user-authentication certificate and the card-face AP are there.
     FaceAuthCard,
-    /// `infant-no-photo`: a card issued to a baby: no face photo (DF27 present and empty —
-    /// unconfirmed), born eight months before `today`, valid until the 5th birthday.
+    /// `infant-no-photo`: a card issued to a baby, born eight months before `today`, valid
+    /// until the 5th birthday: no face photo (`DF27` present and empty — unconfirmed), and no
+    /// signing certificate (none is issued under fifteen; EF 0008 `00 8F 00`).
     InfantNoPhoto,
     /// `cert-expired-recently`: the user-authentication certificate expired two months ago.
     CertExpiredRecently,
@@ -93,39 +103,77 @@ impl Persona {
         Self::ALL.into_iter().find(|persona| persona.name() == name)
     }
 
+    /// This persona's number, from 1: its serials are made from it.
+    fn number(self) -> u32 {
+        Self::ALL
+            .iter()
+            .position(|persona| *persona == self)
+            .map_or(0, |i| u32::try_from(i + 1).unwrap_or(0))
+    }
+
     /// The holder printed on this persona's card, for a card made for `today`.
     #[must_use]
     pub fn holder(self, today: Date) -> Holder {
         let standard_birth = Date::new(1985, 4, 1).unwrap_or(today);
         let standard_expiry = Date::new(2035, 4, 1).unwrap_or(today);
-        let (birth_date, card_expiry) = match self {
-            Self::InfantNoPhoto => {
-                let birth = today.add_months(-8);
-                (birth, birth.add_months(60))
-            }
-            _ => (standard_birth, standard_expiry),
+        let infant = self == Self::InfantNoPhoto;
+        let (birth_date, card_expiry) = if infant {
+            let birth = today.add_months(-8);
+            (birth, birth.add_months(60))
+        } else {
+            (standard_birth, standard_expiry)
         };
         Holder {
-            name: if self == Self::InfantNoPhoto {
-                "音資 花子"
+            // A full-width space between family and given name, as on a real card.
+            name: if infant {
+                "音資　花子"
             } else {
-                "音資 太郎"
+                "音資　太郎"
             },
-            address: "東京都架空区見本町一丁目2番3号",
+            // Full-width digits, as on a real card.
+            address: "東京都架空区見本町一丁目２番３号",
             birth_date,
-            sex: if self == Self::InfantNoPhoto {
-                Sex::Female
-            } else {
-                Sex::Male
-            },
+            sex: if infant { Sex::Female } else { Sex::Male },
             card_expiry,
         }
     }
 
-    /// This persona's card, made for `today` (certificate validity is relative to it).
+    /// The generation this persona's card is (its contact ATR).
+    #[must_use]
+    pub const fn generation(self) -> CardGeneration {
+        match self {
+            Self::CertExpiredLongAgo | Self::OneTryLeft => CardGeneration::First,
+            _ => CardGeneration::Issued2024,
+        }
+    }
+
+    /// This persona's card, made for `today` (certificate validity is relative to it), on a
+    /// contact reader.
     #[must_use]
     pub fn card(self, today: Date) -> VirtualCard {
-        build(self, today)
+        // Building signs a dozen records with RSA: build each card once per process.
+        static CARDS: OnceLock<Mutex<HashMap<(Persona, Date), VirtualCard>>> = OnceLock::new();
+        let cards = CARDS.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some(card) = cards
+            .lock()
+            .ok()
+            .and_then(|cards| cards.get(&(self, today)).cloned())
+        {
+            return card;
+        }
+        let card = build(self, today);
+        if let Ok(mut cards) = cards.lock() {
+            cards.insert((self, today), card.clone());
+        }
+        card
+    }
+
+    /// This persona's card on a contact or contactless reader.
+    #[must_use]
+    pub fn card_on(self, today: Date, interface: CardInterface) -> VirtualCard {
+        let mut card = self.card(today);
+        card.set_interface(interface);
+        card
     }
 
     /// This persona's card, made for today's date in Japan by the system clock.
@@ -182,49 +230,156 @@ pub struct Holder {
 }
 
 impl Holder {
-    /// 照合番号B as the reader's OCR reads it from the card face: birth date YYMMDD (Western
-    /// year, the default [`BirthYearForm`]), expiry year, security code.
+    /// 照合番号B as the reader's OCR reads it from the card face and the card wants it: birth
+    /// date YYMMDD with the Japanese era year, expiry year, security code.
     ///
     /// # Errors
     ///
     /// Never for the personas' data.
     pub fn verification_number_b(&self) -> Result<Pin, PinFormatError> {
+        self.verification_number_b_in(BirthYearForm::JapaneseEra)
+    }
+
+    /// 照合番号B with the birth year in `form`: the Western form is not what a card wants, and
+    /// a card spends a try on it.
+    ///
+    /// # Errors
+    ///
+    /// Never for the personas' data.
+    pub fn verification_number_b_in(&self, form: BirthYearForm) -> Result<Pin, PinFormatError> {
         let expiry_year = u16::try_from(self.card_expiry.year()).unwrap_or(0);
-        Pin::verification_number_b(
-            self.birth_date,
-            expiry_year,
-            secrets::SECURITY_CODE,
-            BirthYearForm::Western,
-        )
+        Pin::verification_number_b(self.birth_date, expiry_year, secrets::SECURITY_CODE, form)
+    }
+
+    /// The birth-date key of the card-face AP (era YYMMDD).
+    ///
+    /// # Errors
+    ///
+    /// Never for the personas' data.
+    pub fn birth_date_key(&self) -> Result<Pin, PinFormatError> {
+        Pin::birth_date_key(self.birth_date)
+    }
+
+    fn data(&self) -> HolderData<'_> {
+        HolderData {
+            name: self.name,
+            address: self.address,
+            birth_date: self.birth_date,
+            sex: self.sex,
+            card_expiry: self.card_expiry,
+        }
     }
 }
 
-fn data(content: Vec<u8>, unlocked_by: &[FileId]) -> VirtualFile {
+fn data(content: Vec<u8>, keys: &[FileId]) -> VirtualFile {
     VirtualFile::Data {
         content,
-        unlocked_by: unlocked_by.to_vec(),
+        lock: if keys.is_empty() {
+            FileLock::Free
+        } else {
+            FileLock::AnyOf(keys.to_vec())
+        },
     }
 }
 
-fn yyyymmdd(date: Date) -> String {
-    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+fn pin(value: &[u8], max: u8) -> VirtualFile {
+    VirtualFile::Pin(VirtualPin::new(value, max))
 }
 
 fn build(persona: Persona, today: Date) -> VirtualCard {
     let holder = persona.holder(today);
+    let number = persona.number();
     let mut card = VirtualCard::empty();
+    card.set_generation(persona.generation());
+    card.seed_random(persona.name().as_bytes());
     let smartphone = persona == Persona::SmartphoneAndroid;
     let face_auth = persona == Persona::FaceAuthCard;
+    let signing_certificate = !face_auth && persona != Persona::InfantNoPhoto;
 
-    // JPKI-AP.
-    let token = if smartphone {
+    build_jpki(&mut card, persona, today, &holder, signing_certificate);
+    if smartphone {
+        return card;
+    }
+    build_card_info(&mut card, &holder, face_auth);
+    build_card_face(&mut card, persona, &holder);
+
+    // MF level: GET DATA objects.
+    card.set_data_object(
+        data_object::CARD_IDENTIFICATION,
+        format!("ONSHI{number:011}").into_bytes(),
+    );
+    card.set_data_object(
+        data_object::MUNICIPALITY_CODE,
+        MUNICIPALITY.as_bytes().to_vec(),
+    );
+    card.set_data_object(
+        data_object::EXPIRY,
+        yyyymmdd(holder.card_expiry).into_bytes(),
+    );
+    card.set_data_object(
+        data_object::CHAIN_UPPER,
+        records::cv_certificate_data_object(
+            id(key_ids::MF_ROOT),
+            id(key_ids::MF_INTERMEDIATE),
+            TestKey::MfIntermediate,
+            TestKey::CvCaMf,
+        ),
+    );
+    card.set_data_object(
+        data_object::CHAIN_LOWER,
+        records::cv_certificate_data_object(
+            id(key_ids::MF_INTERMEDIATE),
+            id(key_ids::CARD_INFO_KEY),
+            TestKey::CardInfoKey,
+            TestKey::MfIntermediate,
+        ),
+    );
+    card
+}
+
+fn id((name, version): (&str, &str)) -> [u8; 16] {
+    records::key_id(name, version)
+}
+
+fn build_jpki(
+    card: &mut VirtualCard,
+    persona: Persona,
+    today: Date,
+    holder: &Holder,
+    signing_certificate: bool,
+) {
+    let number = persona.number();
+    let smartphone = persona == Persona::SmartphoneAndroid;
+    let face_auth = persona == Persona::FaceAuthCard;
+    let label = if smartphone {
         "JPKIAPGPSETOKEN"
     } else {
         "JPKIAPICCTOKEN2"
     };
-    let mut token = token.as_bytes().to_vec();
-    token.resize(jpki::TOKEN_LEN, b' ');
-    card.set_file(Application::Jpki, jpki::TOKEN, data(token, &[]));
+    let chip_serial = format!("{:016}", 99_000_000 + u64::from(number));
+    card.set_file(
+        Application::Jpki,
+        jpki::TOKEN,
+        data(records::token(label, &chip_serial), &[]),
+    );
+    let availability = if signing_certificate {
+        vec![0x8F, 0x8F, 0x00]
+    } else {
+        vec![0x00, 0x8F, 0x00]
+    };
+    card.set_file(
+        Application::Jpki,
+        jpki::CERTIFICATE_AVAILABILITY,
+        data(availability, &[]),
+    );
+    card.set_file(
+        Application::Jpki,
+        jpki::UNKNOWN_0009,
+        VirtualFile::Data {
+            content: vec![0xFF; 16],
+            lock: FileLock::Never,
+        },
+    );
 
     let not_after = match persona {
         Persona::CertExpiredRecently => today.add_months(-2),
@@ -233,64 +388,80 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
     };
     let user_auth = CertificateSpec {
         kind: CertificateKind::UserAuth,
-        serial: 0x0001_0001,
+        serial: 0x0022_7B00 + number,
         not_before: not_after.add_months(-60),
         not_after,
+        subject_id: format!("ONSHIVIRTUAL{number:04}AUTH13999"),
+        holder: None,
     };
-    let ca = CertificateSpec {
-        kind: CertificateKind::Ca,
-        serial: 1,
-        not_before: Date::new(2023, 7, 15).unwrap_or(today),
-        not_after: Date::new(2033, 7, 15).unwrap_or(today),
+    let ca_validity = (
+        Date::new(2023, 7, 15).unwrap_or(today),
+        Date::new(2033, 7, 15).unwrap_or(today),
+    );
+    let ca = |kind| CertificateSpec {
+        kind,
+        serial: 0,
+        not_before: ca_validity.0,
+        not_after: ca_validity.1,
+        subject_id: String::new(),
+        holder: None,
     };
     let auth_cert_lock: &[FileId] = if smartphone {
         &[jpki::USER_AUTH_PIN]
     } else {
         &[]
     };
-    if let Some(der) = certificate::certificate(user_auth) {
+    if let Some(der) = x509::certificate(&user_auth) {
         card.set_file(
             Application::Jpki,
             jpki::USER_AUTH_CERTIFICATE,
             data(der, auth_cert_lock),
         );
     }
-    if let Some(der) = certificate::certificate(ca) {
+    if let Some(der) = x509::certificate(&ca(CertificateKind::UserAuthCa)) {
         card.set_file(
             Application::Jpki,
             jpki::USER_AUTH_CA_CERTIFICATE,
-            data(der.clone(), &[]),
+            data(der, &[]),
         );
-        if !face_auth {
-            card.set_file(
-                Application::Jpki,
-                jpki::SIGNING_CA_CERTIFICATE,
-                data(der, &[]),
-            );
-        }
     }
     card.set_file(
         Application::Jpki,
         jpki::USER_AUTH_KEY,
         VirtualFile::Key {
             key: SigningKeyRef::UserAuth,
-            unlocked_by: jpki::USER_AUTH_PIN,
+            unlocked_by: Some(jpki::USER_AUTH_PIN),
         },
     );
     if !face_auth {
-        let pin = VirtualPin::new(secrets::USER_AUTH_PIN.as_bytes(), 3);
         card.set_file(
             Application::Jpki,
             jpki::USER_AUTH_PIN,
-            VirtualFile::Pin(pin),
+            pin(secrets::USER_AUTH_PIN.as_bytes(), 3),
         );
+    }
+    if signing_certificate {
+        if let Some(der) = x509::certificate(&ca(CertificateKind::SigningCa)) {
+            card.set_file(
+                Application::Jpki,
+                jpki::SIGNING_CA_CERTIFICATE,
+                data(der, &[]),
+            );
+        }
         let signing = CertificateSpec {
             kind: CertificateKind::Signing,
-            serial: 0x0002_0001,
+            serial: 0x0033_8C00 + number,
             not_before: today.add_months(-12),
             not_after: today.add_months(48),
+            subject_id: format!("ONSHIVIRTUAL{number:04}SIGN13999"),
+            holder: Some([
+                holder.name.to_owned(),
+                holder.address.to_owned(),
+                yyyymmdd(holder.birth_date),
+                char::from(holder.sex.code()).to_string(),
+            ]),
         };
-        if let Some(der) = certificate::certificate(signing) {
+        if let Some(der) = x509::certificate(&signing) {
             card.set_file(
                 Application::Jpki,
                 jpki::SIGNING_CERTIFICATE,
@@ -302,13 +473,13 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
             jpki::SIGNING_KEY,
             VirtualFile::Key {
                 key: SigningKeyRef::Signing,
-                unlocked_by: jpki::SIGNING_PIN,
+                unlocked_by: Some(jpki::SIGNING_PIN),
             },
         );
         card.set_file(
             Application::Jpki,
             jpki::SIGNING_PIN,
-            VirtualFile::Pin(VirtualPin::new(secrets::SIGNING_PASSWORD.as_bytes(), 5)),
+            pin(secrets::SIGNING_PASSWORD.as_bytes(), 5),
         );
     }
     match persona {
@@ -316,166 +487,194 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
         Persona::PinBlocked => card.set_pin_remaining(crate::card::PinSlot::UserAuth, 0),
         _ => {}
     }
-    if smartphone {
-        return card;
-    }
+}
 
-    // Card-info input support AP.
-    // What the card stores is what the reader's OCR reads: the same composition.
-    let b_text = holder
+/// The card-info AP's own key's EF (P2 `00` names it).
+const CARD_INFO_KEY: FileId = FileId::new(0x0013);
+/// The card-face AP's own key's EF: not known on a real card (P2 `00` names it); the virtual
+/// card keeps it at 0007.
+const CARD_FACE_KEY: FileId = FileId::new(0x0007);
+
+fn build_card_info(card: &mut VirtualCard, holder: &Holder, face_auth: bool) {
+    let app = Application::CardInfo;
+    let b = holder
         .verification_number_b()
         .map(|pin| pin.secret().expose_secret().to_vec())
         .unwrap_or_default();
-    let mut my_number = vec![0xFF, 0x10, 0x0C];
-    my_number.extend_from_slice(secrets::MY_NUMBER.as_bytes());
-    my_number.extend_from_slice(&[0xFF, 0xFF]);
-    card.set_file(
-        Application::CardInfo,
-        card_info::MY_NUMBER,
-        data(my_number, &[card_info::PIN]),
-    );
-    let basic = basic_info(&holder);
-    card.set_file(
-        Application::CardInfo,
-        card_info::BASIC_INFO,
-        data(basic, &[card_info::PIN]),
-    );
-    if !face_auth {
-        card.set_file(
-            Application::CardInfo,
-            card_info::PIN,
-            VirtualFile::Pin(VirtualPin::new(secrets::CARD_INFO_PIN.as_bytes(), 3)),
-        );
-    }
-    card.set_file(
-        Application::CardInfo,
+    let my_number = records::my_number_file(secrets::MY_NUMBER);
+    let basic = records::basic_info(&holder.data());
+    let any_key = [
+        card_info::PIN,
         card_info::VERIFICATION_NUMBER_A,
-        VirtualFile::Pin(VirtualPin::new(
-            secrets::MY_NUMBER.as_bytes(),
-            VERIFICATION_NUMBER_TRIES,
-        )),
-    );
-    card.set_file(
-        Application::CardInfo,
         card_info::VERIFICATION_NUMBER_B,
-        VirtualFile::Pin(VirtualPin::new(&b_text, VERIFICATION_NUMBER_TRIES)),
-    );
-
-    // Card-face AP.
-    let with_photo = persona != Persona::InfantNoPhoto;
+    ];
     card.set_file(
-        Application::CardFace,
-        card_face::ENTRIES,
+        app,
+        card_info::INTEGRITY,
+        data(records::integrity_record(&my_number, &basic), &any_key),
+    );
+    card.set_file(
+        app,
+        card_info::MY_NUMBER,
         data(
-            card_face_entries(&holder, with_photo),
-            &[
-                card_face::VERIFICATION_NUMBER_B,
-                card_face::VERIFICATION_NUMBER_A,
-            ],
+            my_number,
+            &[card_info::PIN, card_info::VERIFICATION_NUMBER_A],
         ),
     );
     card.set_file(
-        Application::CardFace,
-        card_face::VERIFICATION_NUMBER_B,
-        VirtualFile::Pin(VirtualPin::new(&b_text, VERIFICATION_NUMBER_TRIES)),
+        app,
+        card_info::BASIC_INFO,
+        data(basic, &[card_info::PIN, card_info::VERIFICATION_NUMBER_B]),
     );
     card.set_file(
-        Application::CardFace,
-        card_face::VERIFICATION_NUMBER_A,
-        VirtualFile::Pin(VirtualPin::new(
-            secrets::MY_NUMBER.as_bytes(),
-            VERIFICATION_NUMBER_TRIES,
-        )),
+        app,
+        card_info::CERTIFICATE,
+        data(
+            records::cv_certificate(
+                id(key_ids::CARD_INFO_CA),
+                id(key_ids::INFO_ISSUER),
+                TestKey::InfoIssuer,
+                TestKey::CvCaInfo,
+            ),
+            &[],
+        ),
     );
-    card
+    card.set_file(
+        app,
+        card_info::AP_BASIC_DATA,
+        data(records::card_info_ap_basic_data(), &[]),
+    );
+    card.set_file(
+        app,
+        card_info::SESSION_KEY_PUBLIC_KEY,
+        data(records::session_key_file(), &any_key),
+    );
+    card.set_file(
+        app,
+        card_info::SIGNED_PUBLIC_KEY,
+        data(records::signed_public_key_file(), &any_key),
+    );
+    card.set_file(app, FileId::new(0x0008), data(vec![0xFF; 16], &any_key));
+    if !face_auth {
+        card.set_file(
+            app,
+            card_info::PIN,
+            pin(secrets::CARD_INFO_PIN.as_bytes(), 3),
+        );
+    }
+    card.set_file(
+        app,
+        card_info::BLOCKED_KEY,
+        VirtualFile::Pin(VirtualPin::blocked()),
+    );
+    card.set_file(
+        app,
+        CARD_INFO_KEY,
+        VirtualFile::Key {
+            key: SigningKeyRef::CardInfo,
+            unlocked_by: None,
+        },
+    );
+    card.set_file(
+        app,
+        card_info::VERIFICATION_NUMBER_A,
+        pin(secrets::MY_NUMBER.as_bytes(), VERIFICATION_NUMBER_TRIES),
+    );
+    card.set_file(
+        app,
+        card_info::VERIFICATION_NUMBER_B,
+        pin(&b, VERIFICATION_NUMBER_TRIES),
+    );
 }
 
-/// `FF 20 { DF21 offsets, DF22 … }` with the tags in order. DF21 holds the 16-bit absolute
-/// file offsets of the TLVs that follow it (the reference's two readings of DF21 disagree;
-/// readers parse by tag).
-fn record(fields: &[(u32, &[u8])]) -> Vec<u8> {
-    let mut tail = Vec::new();
-    let mut positions = Vec::new();
-    for (tag, value) in fields {
-        positions.push(tail.len());
-        if let Some(tag) = Tag::from_u32(*tag) {
-            let _ = tlv::encode(tag, value, &mut tail);
-        }
-    }
-    let offsets_len = 2 * fields.len();
-    // The DF21 TLV: 3 header bytes (tag 2, length 1) plus the offsets.
-    let df21_len = 3 + offsets_len;
-    let content_len = df21_len + tail.len();
-    // Container header: FF 20 and the length field.
-    let container_header = 2 + match content_len {
-        0..=0x7F => 1,
-        0x80..=0xFF => 2,
-        _ => 3,
+fn build_card_face(card: &mut VirtualCard, persona: Persona, holder: &Holder) {
+    let app = Application::CardFace;
+    let b = holder
+        .verification_number_b()
+        .map(|pin| pin.secret().expose_secret().to_vec())
+        .unwrap_or_default();
+    let birth_key = holder
+        .birth_date_key()
+        .map(|pin| pin.secret().expose_secret().to_vec())
+        .unwrap_or_default();
+    let photo = if persona == Persona::InfantNoPhoto {
+        Vec::new()
+    } else {
+        records::face_photo()
     };
-    let mut offsets = Vec::with_capacity(offsets_len);
-    for position in positions {
-        let absolute = u16::try_from(container_header + df21_len + position).unwrap_or(u16::MAX);
-        offsets.extend_from_slice(&absolute.to_be_bytes());
-    }
-    let mut content = Vec::with_capacity(content_len);
-    if let Some(tag) = Tag::from_u32(0xDF21) {
-        let _ = tlv::encode(tag, &offsets, &mut content);
-    }
-    content.extend_from_slice(&tail);
-    let mut out = Vec::with_capacity(content.len() + 4);
-    if let Some(tag) = Tag::from_u32(0xFF20) {
-        let _ = tlv::encode(tag, &content, &mut out);
-    }
-    out
-}
-
-fn basic_info(holder: &Holder) -> Vec<u8> {
-    record(&[
-        (0xDF22, holder.name.as_bytes()),
-        (0xDF23, holder.address.as_bytes()),
-        (0xDF24, yyyymmdd(holder.birth_date).as_bytes()),
-        (0xDF25, &[holder.sex.code()]),
-    ])
-}
-
-/// Deterministic filler bytes, different per seed.
-fn filler(seed: u32, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            (state >> 16) as u8
-        })
-        .collect()
-}
-
-/// A PNG-looking image: the PNG signature, then filler.
-fn png(seed: u32, len: usize) -> Vec<u8> {
-    let mut image = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    image.extend(filler(seed, len.saturating_sub(8)));
-    image
-}
-
-/// The face photo: a JPEG 2000 signature box, then filler (the chip photo is ~3 KB).
-pub(crate) fn face_photo() -> Vec<u8> {
-    let mut photo = vec![
-        0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A,
+    let a_or_b = [
+        card_face::VERIFICATION_NUMBER_A,
+        card_face::VERIFICATION_NUMBER_B,
     ];
-    photo.extend(filler(27, 3_000));
-    photo
+    card.set_file(
+        app,
+        card_face::AGE_RECORD,
+        data(
+            records::age_record(holder.birth_date),
+            &[card_face::BIRTH_DATE_KEY],
+        ),
+    );
+    card.set_file(
+        app,
+        card_face::ENTRIES,
+        data(
+            records::card_face(&holder.data(), &photo, TestKey::FaceIssuer),
+            &a_or_b,
+        ),
+    );
+    card.set_file(
+        app,
+        card_face::AP_BASIC_DATA,
+        data(records::card_face_ap_basic_data(MUNICIPALITY), &[]),
+    );
+    card.set_file(
+        app,
+        card_face::CERTIFICATE,
+        data(
+            records::cv_certificate(
+                id(key_ids::CARD_FACE_CA),
+                id(key_ids::FACE_ISSUER),
+                TestKey::FaceIssuer,
+                TestKey::CvCaFace,
+            ),
+            &[],
+        ),
+    );
+    card.set_file(
+        app,
+        card_face::MY_NUMBER_IMAGE,
+        data(
+            records::my_number_image(),
+            &[card_face::VERIFICATION_NUMBER_A],
+        ),
+    );
+    card.set_file(app, card_face::UNKNOWN_0006, data(vec![0xFF; 16], &a_or_b));
+    card.set_file(
+        app,
+        CARD_FACE_KEY,
+        VirtualFile::Key {
+            key: SigningKeyRef::CardFace,
+            unlocked_by: None,
+        },
+    );
+    card.set_file(
+        app,
+        card_face::BIRTH_DATE_KEY,
+        pin(&birth_key, VERIFICATION_NUMBER_TRIES),
+    );
+    card.set_file(
+        app,
+        card_face::VERIFICATION_NUMBER_B,
+        pin(&b, VERIFICATION_NUMBER_TRIES),
+    );
+    card.set_file(
+        app,
+        card_face::VERIFICATION_NUMBER_A,
+        pin(secrets::MY_NUMBER.as_bytes(), VERIFICATION_NUMBER_TRIES),
+    );
 }
 
-fn card_face_entries(holder: &Holder, with_photo: bool) -> Vec<u8> {
-    let photo = if with_photo { face_photo() } else { Vec::new() };
-    record(&[
-        (0xDF22, yyyymmdd(holder.birth_date).as_bytes()),
-        (0xDF23, &[holder.sex.code()]),
-        (0xDF24, &filler(24, 270)),
-        (0xDF25, &png(25, 1_200)),
-        (0xDF26, &png(26, 1_500)),
-        (0xDF27, &photo),
-        (0xDF28, &filler(28, 256)),
-        (0xDF29, yyyymmdd(holder.card_expiry).as_bytes()),
-        (0xDF2A, &png(42, 300)),
-    ])
+/// The face photo of every persona that has one (what the virtual camera sees).
+pub(crate) fn face_photo() -> Vec<u8> {
+    records::face_photo()
 }

@@ -53,9 +53,10 @@ impl VirtualReader {
         self.capabilities = capabilities;
     }
 
-    /// Places a card (replacing any) and reports [`CardEvent::Inserted`].
+    /// Places a card (replacing any) and reports [`CardEvent::Inserted`]. The card is powered
+    /// up: no application selected, no security status.
     pub fn insert(&mut self, mut card: VirtualCard) {
-        card.reset();
+        card.power_cycle();
         self.card = Some(card);
         self.events.push_back(CardEvent::Inserted);
     }
@@ -69,10 +70,19 @@ impl VirtualReader {
         card
     }
 
-    /// Resets the card and reports [`CardEvent::Reset`].
+    /// Resets the card (a warm reset: what a PIN unlocked stays unlocked, real-card evidence
+    /// fact 10) and reports [`CardEvent::Reset`].
     pub fn reset(&mut self) {
         if let Some(card) = self.card.as_mut() {
-            card.reset();
+            card.warm_reset();
+            self.events.push_back(CardEvent::Reset);
+        }
+    }
+
+    /// Powers the card off and on and reports [`CardEvent::Reset`]: every security status ends.
+    pub fn power_cycle(&mut self) {
+        if let Some(card) = self.card.as_mut() {
+            card.power_cycle();
             self.events.push_back(CardEvent::Reset);
         }
     }

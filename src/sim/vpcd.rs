@@ -100,12 +100,18 @@ impl VpcdCard {
                     .lock()
                     .map_err(|_| io::Error::other("the virtual card's lock is poisoned"))?;
                 match message.as_slice() {
-                    [0x00] | [0x02] => {
-                        card.reset();
+                    // Power off ends every security status; a reset is warm and keeps it
+                    // (real-card evidence, fact 10).
+                    [0x00] => {
+                        card.power_cycle();
+                        None
+                    }
+                    [0x02] => {
+                        card.warm_reset();
                         None
                     }
                     [0x01] => None,
-                    [0x04] => Some(card.atr().to_vec()),
+                    [0x04] => Some(card.atr()),
                     apdu => Some(card.respond(apdu)),
                 }
             };
