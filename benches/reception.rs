@@ -12,11 +12,11 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use onshi::face::{FaceCapture, MatchScore};
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    Input, MethodChoice, Output, ReaderContext, Visit, VisitSettings, VisitStage,
+    Input, MethodChoice, Output, ReaderContext, UserInput, Visit, VisitSettings, VisitStage,
 };
 use onshi::sim::{Persona, VirtualCard};
-use onshi::time::{Date, Timestamp};
-use onshi::{ReaderCapabilities, SecretBytes};
+use onshi::time::Timestamp;
+use onshi::{CardEvent, ReaderCapabilities};
 
 fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -> ReaderContext {
     let mut facility = Facility::new(
@@ -39,22 +39,25 @@ fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -
     ReaderContext::from_facility(&facility, ReaderId::new(1), capabilities).expect("context")
 }
 
-/// Runs the visit's outputs against the card, answering captures and matches.
+/// Runs the visit's outputs against the card, answering captures and matches, until it waits
+/// for the next input (or is over).
 fn pump(visit: &mut Visit, card: &mut VirtualCard, now: Timestamp) {
-    while let Some(output) = visit.poll() {
-        match output {
+    loop {
+        match visit.poll() {
             Output::Transmit(command) => {
                 let response = card.respond(command.bytes());
                 let _ = visit.handle(now, Input::CardResponse(&response));
             }
             Output::CaptureFace => {
-                let _ = visit.handle(now, Input::FaceCaptured(FaceCapture::new(vec![7; 64])));
+                let capture = FaceCapture::new(vec![7; 64]);
+                let _ = visit.handle(now, UserInput::FaceCaptured(capture));
             }
             Output::MatchFace { .. } => {
                 let score = Ok(MatchScore::from_per_mille(930));
-                let _ = visit.handle(now, Input::FaceMatched(score));
+                let _ = visit.handle(now, UserInput::FaceMatched(score));
             }
-            _ => {}
+            Output::Show(_) | Output::Audit(_) | Output::StaffNotice(_) => {}
+            Output::Wait { .. } | Output::Finished(_) => return,
         }
     }
 }
@@ -70,10 +73,10 @@ fn face_visit(
         .expect("persona 照合番号B");
     let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
     for input in [
-        Input::CardPlaced,
-        Input::VerificationNumberB(b),
-        Input::Choose(MethodChoice::Face),
-        Input::ConsentAnswer(true),
+        Input::Card(CardEvent::Inserted),
+        UserInput::VerificationNumberB(b).into(),
+        UserInput::Choose(MethodChoice::Face).into(),
+        UserInput::ConsentAnswer(true).into(),
     ] {
         let _ = visit.handle(now, input);
         pump(&mut visit, &mut card, now);
@@ -90,9 +93,9 @@ fn pin_visit(
 ) -> (Visit, VirtualCard) {
     let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
     for input in [
-        Input::CardPlaced,
-        Input::PinEntered(SecretBytes::from(b"1234".to_vec())),
-        Input::ConsentAnswer(true),
+        Input::Card(CardEvent::Inserted),
+        UserInput::PinEntered("1234".into()).into(),
+        UserInput::ConsentAnswer(true).into(),
     ] {
         let _ = visit.handle(now, input);
         pump(&mut visit, &mut card, now);
@@ -103,8 +106,8 @@ fn pin_visit(
 }
 
 fn visits(c: &mut Criterion) {
-    let today = Date::new(2026, 11, 27).expect("date");
-    let now = Timestamp::from_date_time(today, 0, 30, 0).expect("time");
+    let now = Timestamp::from_jst(2026, 11, 27, 9, 30, 0).expect("time");
+    let today = now.date_in_japan();
     let card = Persona::Standard.card(today);
     let short = ReaderCapabilities::SHORT_ONLY;
     let extended = ReaderCapabilities::EXTENDED_LENGTH;
@@ -127,8 +130,12 @@ fn visits(c: &mut Criterion) {
             let (visit, _card) = run(context, template.clone(), now);
             let stats = visit.card_state().stats();
             eprintln!(
-                "{name}: {} APDUs, {} command bytes, {} response bytes",
-                stats.commands, stats.command_bytes, stats.response_bytes
+                "{name}: {} APDUs, {} command bytes, {} response bytes, {} VERIFY with a PIN, {} with 照合番号B",
+                stats.commands,
+                stats.command_bytes,
+                stats.response_bytes,
+                stats.pin_verifications,
+                stats.key_verifications
             );
         });
         eprintln!(

@@ -6,6 +6,9 @@
 //! first with English beneath, then the outcome the vendor hands to its terminal; a summary
 //! table of the morning ends it. The whole morning is deterministic: a fixed date, scripted
 //! patients, the virtual card and its stand-in face matcher.
+//!
+//! The script is checked as it runs: an input the visit does not take, or one left over at
+//! the end of a visit, is printed and makes the example fail.
 
 use std::collections::VecDeque;
 
@@ -13,9 +16,9 @@ use onshi::card::PinSlot;
 use onshi::face::FaceCapture;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    AuditEvent, ConsentStatus, IdentityMethod, Input, MethodChoice, Outcome, ReaderContext,
-    ReceptionUi, Screen, StaffCheckKind, StaffId, StaffNotice, Visit, VisitEvent, VisitResult,
-    VisitSettings, VisitStage, run_visit,
+    AuditEvent, CardIdentity, ConsentStatus, IdentityMethod, InputRejected, MethodChoice, Outcome,
+    ReaderContext, ReceptionUi, Screen, StaffCheckKind, StaffId, StaffNotice, UserInput, Visit,
+    VisitEvent, VisitResult, VisitSettings, VisitStage, run_visit,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
@@ -29,15 +32,18 @@ const STAFF_PASSCODE: &str = "4321";
 
 /// One thing a patient or a staff member does, with what the demo prints for it.
 enum Act {
-    Input(&'static str, Input<'static>),
+    Input(&'static str, UserInput),
+    /// Staff confirm on the terminal (legacy visual mode) that they checked the holder of the
+    /// card the visit named in its [`StaffNotice::ConfirmCard`].
+    ConfirmOnTerminal(&'static str, StaffId),
 }
 
-fn act(label: &'static str, input: Input<'static>) -> Act {
+fn act(label: &'static str, input: UserInput) -> Act {
     Act::Input(label, input)
 }
 
-fn pin(digits: &str) -> Input<'static> {
-    Input::PinEntered(SecretBytes::from(digits.as_bytes().to_vec()))
+fn pin(digits: &str) -> UserInput {
+    UserInput::PinEntered(digits.into())
 }
 
 fn staff(id: &str) -> StaffId {
@@ -50,6 +56,10 @@ struct DemoUi {
     acts: VecDeque<Act>,
     camera: VecDeque<FaceCapture>,
     events: Vec<AuditEvent>,
+    /// The card the staff terminal was asked to confirm (legacy visual mode).
+    card_to_confirm: Option<CardIdentity>,
+    /// Inputs of the script the visit did not take.
+    rejected: usize,
 }
 
 impl ReceptionUi for DemoUi {
@@ -59,18 +69,29 @@ impl ReceptionUi for DemoUi {
         println!("         {}", text.en);
     }
 
-    fn next_input(&mut self, _stage: VisitStage, deadline: Timestamp) -> Option<Input<'static>> {
-        match self.acts.pop_front() {
+    fn next_input(&mut self, _stage: VisitStage, deadline: Timestamp) -> Option<UserInput> {
+        let input = match self.acts.pop_front() {
             Some(Act::Input(label, input)) => {
-                self.now = self.now.saturating_add_seconds(5);
                 println!("  > {label}");
-                Some(input)
+                input
+            }
+            Some(Act::ConfirmOnTerminal(label, staff_id)) => {
+                println!("  > {label}");
+                let Some(card) = self.card_to_confirm.clone() else {
+                    println!("  (the terminal names no card to confirm)");
+                    self.rejected += 1;
+                    self.now = deadline;
+                    return None;
+                };
+                UserInput::StaffConfirmedOnTerminal { staff_id, card }
             }
             None => {
                 self.now = deadline;
-                None
+                return None;
             }
-        }
+        };
+        self.now = self.now.saturating_add_seconds(5);
+        Some(input)
     }
 
     fn capture_face(&mut self) -> Option<FaceCapture> {
@@ -105,8 +126,19 @@ impl ReceptionUi for DemoUi {
                 clock(*since),
                 clock(*since)
             ),
-            _ => println!("  [staff terminal] {notice:?}"),
+            StaffNotice::ConfirmCard { reader, card } => {
+                println!(
+                    "  [職員端末 / staff terminal] {reader} のカード（{card}）の持ち主を目視で確認し、確認完了を押してください。\n                              {notice}"
+                );
+                self.card_to_confirm = Some(card.clone());
+            }
+            _ => println!("  [職員端末 / staff terminal] {notice}"),
         }
+    }
+
+    fn input_rejected(&mut self, rejected: &InputRejected) {
+        println!("  (not taken: {rejected})");
+        self.rejected += 1;
     }
 }
 
@@ -140,8 +172,8 @@ fn clock(t: Timestamp) -> String {
 
 /// `hour:minute` in Japan (UTC+9) on `date`.
 fn at(date: Date, hour: u8, minute: u8) -> Timestamp {
-    date.start_utc()
-        .saturating_add_seconds(i64::from(hour) * 3600 + i64::from(minute) * 60 - 9 * 3600)
+    Timestamp::from_jst(date.year(), date.month(), date.day(), hour, minute, 0)
+        .unwrap_or_else(|| unreachable!("a time of day"))
 }
 
 fn identity_text(method: &IdentityMethod) -> String {
@@ -203,21 +235,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     facility.add_reader(&admin, READER, opening)?;
     facility.set_staff_passcode(
         &admin,
-        &SecretBytes::from(STAFF_PASSCODE.as_bytes().to_vec()),
+        &SecretBytes::from(STAFF_PASSCODE),
         [0xA5; 16],
         opening,
     )?;
 
+    // The reader's OCR reads 照合番号B off the card face: in unattended mode the visit reads
+    // the chip photo with it before it shows the choices.
     let b = |persona: Persona| {
         persona
             .holder(date)
             .verification_number_b()
-            .map(Input::VerificationNumberB)
-            .unwrap_or(Input::VerificationNumberBUnreadable)
+            .map(UserInput::VerificationNumberB)
+            .unwrap_or(UserInput::VerificationNumberBUnreadable)
     };
-    let passcode = || Input::StaffPasscode {
+    let passcode = || UserInput::StaffPasscode {
         staff_id: staff("nurse-07"),
-        passcode: SecretBytes::from(STAFF_PASSCODE.as_bytes().to_vec()),
+        passcode: STAFF_PASSCODE.into(),
     };
     let patients = vec![
         Patient {
@@ -229,13 +263,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "OCR reads 照合番号B from the card face",
                     b(Persona::Standard),
                 ),
-                act("patient chooses face", Input::Choose(MethodChoice::Face)),
-                act("patient consents to all", Input::ConsentAnswer(true)),
+                act(
+                    "patient chooses face",
+                    UserInput::Choose(MethodChoice::Face),
+                ),
+                act("patient consents to all", UserInput::ConsentAnswer(true)),
             ],
             camera: vec![capture_of_holder()],
         },
         Patient {
-            title: "face fails against the light, then the staff check",
+            title: "face fails against the light, then the staff check (offered after the failure)",
             persona: Persona::Standard,
             arrives: (9, 7),
             acts: vec![
@@ -243,10 +280,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "OCR reads 照合番号B from the card face",
                     b(Persona::Standard),
                 ),
-                act("patient chooses face", Input::Choose(MethodChoice::Face)),
+                act(
+                    "patient chooses face",
+                    UserInput::Choose(MethodChoice::Face),
+                ),
                 act(
                     "patient asks for staff",
-                    Input::Choose(MethodChoice::StaffCheck),
+                    UserInput::Choose(MethodChoice::StaffCheck),
                 ),
                 act(
                     "nurse-07 compares face and photo, enters the passcode",
@@ -254,11 +294,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 act(
                     "patient declines the blanket consent",
-                    Input::ConsentAnswer(false),
+                    UserInput::ConsentAnswer(false),
                 ),
-                act("medical and medication: yes", Input::ConsentAnswer(true)),
-                act("health check-ups: yes", Input::ConsentAnswer(true)),
-                act("surgery: no", Input::ConsentAnswer(false)),
+                act(
+                    "medical and medication: yes",
+                    UserInput::ConsentAnswer(true),
+                ),
+                act("health check-ups: yes", UserInput::ConsentAnswer(true)),
+                act("surgery: no", UserInput::ConsentAnswer(false)),
             ],
             camera: vec![capture_of_someone_else(); 3],
         },
@@ -271,12 +314,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "OCR reads 照合番号B from the card face",
                     b(Persona::Standard),
                 ),
-                act("patient chooses PIN", Input::Choose(MethodChoice::Pin)),
+                act("patient chooses PIN", UserInput::Choose(MethodChoice::Pin)),
                 act("patient enters 1111", pin("1111")),
                 act("patient enters 2580", pin("2580")),
-                act("patient confirms the last try", Input::ConfirmLastTry),
+                act("patient confirms the last try", UserInput::ConfirmLastTry),
                 act("patient enters 1234", pin("1234")),
-                act("patient consents to all", Input::ConsentAnswer(true)),
+                act("patient consents to all", UserInput::ConsentAnswer(true)),
             ],
             camera: vec![],
         },
@@ -291,17 +334,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 act(
                     "patient asks for staff",
-                    Input::Choose(MethodChoice::StaffCheck),
+                    UserInput::Choose(MethodChoice::StaffCheck),
                 ),
                 act(
                     "nurse-07 enters the card PIN by mistake",
-                    Input::StaffPasscode {
+                    UserInput::StaffPasscode {
                         staff_id: staff("nurse-07"),
-                        passcode: SecretBytes::from(b"1234".to_vec()),
+                        passcode: "1234".into(),
                     },
                 ),
                 act("nurse-07 enters the facility passcode", passcode()),
-                act("patient consents to all", Input::ConsentAnswer(true)),
+                act("patient consents to all", UserInput::ConsentAnswer(true)),
             ],
             camera: vec![],
         },
@@ -310,12 +353,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             persona: Persona::FaceAuthCard,
             arrives: (9, 30),
             acts: vec![
+                // No PIN, and the staff check comes only after a face failure: face is the one
+                // way, so the camera starts without a choice screen.
                 act(
                     "OCR reads 照合番号B from the card face",
                     b(Persona::FaceAuthCard),
                 ),
-                act("patient chooses face", Input::Choose(MethodChoice::Face)),
-                act("patient consents to all", Input::ConsentAnswer(true)),
+                act("patient consents to all", UserInput::ConsentAnswer(true)),
             ],
             camera: vec![capture_of_holder()],
         },
@@ -324,17 +368,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             persona: Persona::InfantNoPhoto,
             arrives: (9, 38),
             acts: vec![
+                // The chip has no photo: neither face nor the staff photo check, so the PIN is
+                // asked at once.
                 act(
                     "OCR reads 照合番号B from the card face",
                     b(Persona::InfantNoPhoto),
                 ),
-                act("parent chooses face", Input::Choose(MethodChoice::Face)),
                 act(
                     "parent declares themselves legal representative",
-                    Input::DeclareLegalRepresentative,
+                    UserInput::DeclareLegalRepresentative,
                 ),
                 act("parent enters 1234", pin("1234")),
-                act("parent consents to all", Input::ConsentAnswer(true)),
+                act("parent consents to all", UserInput::ConsentAnswer(true)),
             ],
             camera: vec![],
         },
@@ -343,15 +388,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             persona: Persona::Standard,
             arrives: (9, 45),
             acts: vec![
-                act(
-                    "clerk-2 checks the card photo and confirms on the terminal (目視で本人確認完了)",
-                    Input::StaffConfirmedOnTerminal {
-                        staff_id: staff("clerk-2"),
-                    },
+                Act::ConfirmOnTerminal(
+                    "clerk-2 checks the card photo and confirms that card on the terminal (目視で本人確認完了)",
+                    staff("clerk-2"),
                 ),
                 act(
                     "patient consents to all (a clerk helps on the screen)",
-                    Input::ConsentAnswer(true),
+                    UserInput::ConsentAnswer(true),
                 ),
             ],
             camera: vec![],
@@ -365,14 +408,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "OCR reads 照合番号B from the card face",
                     b(Persona::Standard),
                 ),
-                act("patient chooses face", Input::Choose(MethodChoice::Face)),
-                act("patient consents to all", Input::ConsentAnswer(true)),
+                act(
+                    "patient chooses face",
+                    UserInput::Choose(MethodChoice::Face),
+                ),
+                act("patient consents to all", UserInput::ConsentAnswer(true)),
             ],
             camera: vec![capture_of_holder()],
         },
     ];
 
     let mut rows = Vec::new();
+    let mut script_faults = 0;
     for (number, patient) in patients.into_iter().enumerate() {
         let arrives = at(date, patient.arrives.0, patient.arrives.1);
         // The facility's admin switches modes around patients 7 and 8.
@@ -430,10 +477,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             acts: patient.acts.into(),
             camera: patient.camera.into(),
             events: Vec::new(),
+            card_to_confirm: None,
+            rejected: 0,
         };
         let outcome = run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut ui);
         let (identity, consent) = describe(&outcome);
         println!("  → outcome: {identity}; consent: {consent}");
+        if outcome.certificate_renewal_alert {
+            println!("  (the patient's certificate is due for renewal: they were told)");
+        }
+        script_faults += ui.rejected + ui.acts.len();
+        if !ui.acts.is_empty() {
+            println!("  ({} scripted inputs were never asked for)", ui.acts.len());
+        }
         let passcode_failures = ui
             .events
             .iter()
@@ -489,5 +545,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\nFacility audit trail: {} entries (logins, mode switches, passcode).",
         facility.audit().len()
     );
+    if script_faults > 0 {
+        return Err(format!("{script_faults} scripted inputs did not fit the visits").into());
+    }
     Ok(())
 }

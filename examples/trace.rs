@@ -6,13 +6,19 @@
 //! Default: a PIN visit of the `standard` persona with one wrong PIN, on a short-APDU reader.
 
 use onshi::apdu::{Command, FileId, HexBytes, Response, ins};
-use onshi::card::{Application, card_face, card_info, jpki};
+use onshi::card::{Application, Span, card_face, card_info, jpki};
 use onshi::face::MatchScore;
 use onshi::facility::{ReaderId, ReaderMode};
-use onshi::reception::{Input, MethodChoice, Output, ReaderContext, Visit, VisitSettings};
-use onshi::sim::Persona;
-use onshi::time::{Date, Timestamp};
-use onshi::{ReaderCapabilities, SecretBytes};
+use onshi::reception::{
+    Input, MethodChoice, Output, ReaderContext, UserInput, Visit, VisitSettings, VisitStage,
+};
+use onshi::sim::{Persona, VirtualCard, capture_of_holder};
+use onshi::time::Timestamp;
+use onshi::{CardEvent, ReaderCapabilities};
+
+/// The GlobalPlatform Issuer Security Domain's default AID: selecting it leaves the
+/// application, and every key a PIN or 照合番号B unlocked is locked again.
+const ISSUER_SECURITY_DOMAIN: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
 
 fn file_name(application: Option<Application>, file: FileId) -> &'static str {
     match (application, file) {
@@ -29,14 +35,59 @@ fn file_name(application: Option<Application>, file: FileId) -> &'static str {
     }
 }
 
-/// What a command does, in words.
-fn annotate(command: &Command<'_>, selected: &mut Option<Application>) -> String {
+/// The key a VERIFY (or retry query) names: by short EF id in P2 (`80 | SFI`), or the EF
+/// selected before it (`P2 = 80`).
+fn key_named(command: &Command<'_>, selected: Option<Application>, ef: Option<FileId>) -> String {
+    let p2 = command.p2();
+    let (file, how) = if p2 & 0x80 != 0 && p2 & 0x1F != 0 {
+        (Some(FileId::new(u16::from(p2 & 0x1F))), "by short EF id")
+    } else {
+        (ef, "the EF selected")
+    };
+    match file {
+        Some(file) => {
+            let name = file_name(selected, file);
+            if name.is_empty() {
+                format!("EF {:04X} {how}", file.to_u16())
+            } else {
+                format!("{name}, EF {:04X} {how}", file.to_u16())
+            }
+        }
+        None => "no key named".into(),
+    }
+}
+
+/// Where the trace stands on the card: the application and EF selected.
+#[derive(Default)]
+struct Position {
+    application: Option<Application>,
+    ef: Option<FileId>,
+}
+
+/// What a command does, in words. `span` tells the re-read of the count before a VERIFY (it
+/// holds the card exclusively for the VERIFY that follows) from a plain query.
+fn annotate(command: &Command<'_>, span: Span, at: &mut Position) -> String {
     match (command.instruction(), command.p1()) {
+        (ins::SELECT, 0x04) if command.data() == ISSUER_SECURITY_DOMAIN => {
+            at.application = None;
+            at.ef = None;
+            "SELECT the Issuer Security Domain: leaves the application, so the key the \
+             PIN or 照合番号B unlocked is locked again"
+                .into()
+        }
         (ins::SELECT, 0x04) => {
-            *selected = Application::from_aid(command.data());
-            match selected {
+            at.application = Application::from_aid(command.data());
+            at.ef = None;
+            let what = match at.application {
                 Some(app) => format!("SELECT {app} ({})", app.japanese_name()),
                 None => "SELECT an unknown application".into(),
+            };
+            if matches!(span, Span::Exclusive { .. }) {
+                // Between shared commands another program may have selected something else:
+                // the check starts by selecting the application again, card held exclusively.
+                format!("{what}, again: the PIN check begins, card held exclusively")
+            } else {
+                what
             }
         }
         (ins::SELECT, 0x02) => {
@@ -44,9 +95,10 @@ fn annotate(command: &Command<'_>, selected: &mut Option<Application>) -> String
                 .data()
                 .iter()
                 .fold(0u16, |id, b| (id << 8) | u16::from(*b));
+            at.ef = Some(FileId::new(id));
             format!(
                 "SELECT EF {id:04X} ({})",
-                file_name(*selected, FileId::new(id))
+                file_name(at.application, FileId::new(id))
             )
         }
         (ins::READ_BINARY, p1) if p1 & 0x80 != 0 => format!(
@@ -59,10 +111,77 @@ fn annotate(command: &Command<'_>, selected: &mut Option<Application>) -> String
             u16::from_be_bytes([p1, command.p2()]),
             command.expected_len()
         ),
-        (ins::VERIFY, _) if command.data().is_empty() => "retry-count query (spends no try)".into(),
-        (ins::VERIFY, _) => "VERIFY with the PIN the patient entered (one try if wrong)".into(),
+        (ins::VERIFY, _) if command.data().is_empty() => {
+            let key = key_named(command, at.application, at.ef);
+            if matches!(span, Span::Exclusive { hold: true }) {
+                format!(
+                    "retry count re-read just before the VERIFY, card held exclusively \
+                     ({key}; spends no try)"
+                )
+            } else {
+                format!("retry-count query ({key}; spends no try)")
+            }
+        }
+        (ins::VERIFY, _) => {
+            let key = key_named(command, at.application, at.ef);
+            if at.application == Some(Application::CardFace) {
+                format!("VERIFY with 照合番号B read from the card face ({key})")
+            } else {
+                format!("VERIFY with the PIN the patient entered ({key}; one try if wrong)")
+            }
+        }
         (ins::PERFORM_SECURITY_OPERATION, _) => "COMPUTE DIGITAL SIGNATURE".into(),
         _ => "other".into(),
+    }
+}
+
+/// Runs the visit's outputs against the card until it waits for the next input (or ends),
+/// printing each command with its annotation and the card's answer.
+fn drain(
+    visit: &mut Visit,
+    card: &mut VirtualCard,
+    at: &mut Position,
+    n: &mut usize,
+    now: Timestamp,
+) -> Result<(), Box<dyn std::error::Error>> {
+    loop {
+        match visit.poll() {
+            Output::Transmit(transmit) => {
+                let command = Command::parse(transmit.bytes())?;
+                let reply = card.respond(transmit.bytes());
+                let response = Response::parse(&reply)?;
+                *n += 1;
+                println!("{n:>3} → {command}");
+                println!("      {}", annotate(&command, transmit.span(), at));
+                let data = response.data();
+                let shown = if data.is_empty() {
+                    String::new()
+                } else if data.len() <= 8 {
+                    format!("{} ", HexBytes(data))
+                } else {
+                    format!("{} … ({} bytes) ", HexBytes(&data[..8]), data.len())
+                };
+                println!("    ← {shown}{}", response.status());
+                visit.handle(now, Input::CardResponse(&reply))?;
+            }
+            Output::CaptureFace => {
+                println!("· camera: a capture of the holder");
+                visit.handle(now, UserInput::FaceCaptured(capture_of_holder()))?;
+            }
+            Output::MatchFace { .. } => {
+                println!("· face matcher: score 0.930");
+                let score = Ok(MatchScore::from_per_mille(930));
+                visit.handle(now, UserInput::FaceMatched(score))?;
+            }
+            Output::Show(screen) => println!("· screen: {}", screen.text().en),
+            Output::Audit(_) => {}
+            Output::StaffNotice(notice) => println!("· staff terminal: {notice}"),
+            Output::Wait { .. } => return Ok(()),
+            Output::Finished(outcome) => {
+                println!("· outcome: {:?}", outcome.result);
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -79,8 +198,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    let date = Date::new(2026, 11, 27).ok_or("date")?;
-    let now = Timestamp::from_date_time(date, 0, 30, 0).ok_or("time")?;
+    let now = Timestamp::from_jst(2026, 11, 27, 9, 30, 0).ok_or("time")?;
+    let date = now.date_in_japan();
     let mut card = persona.card(date);
     let context = ReaderContext {
         reader: ReaderId::new(1),
@@ -92,65 +211,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mode_since: now,
         staff_passcode: None,
         capabilities,
+        legacy_reminder_seconds: 30 * 60,
     };
     let mut visit = Visit::new(context, VisitSettings::default(), now);
-    let mut script: Vec<Input<'static>> = vec![Input::CardPlaced];
+    let mut script: Vec<Input<'static>> = vec![CardEvent::Inserted.into()];
     if face {
-        script.push(Input::VerificationNumberB(
-            persona.holder(date).verification_number_b()?,
-        ));
-        script.push(Input::Choose(MethodChoice::Face));
+        // The OCR reads 照合番号B off the card face: the visit reads the photo with it before
+        // it offers anything, and face is chosen from the offer.
+        script.push(
+            UserInput::VerificationNumberB(persona.holder(date).verification_number_b()?).into(),
+        );
+        script.push(UserInput::Choose(MethodChoice::Face).into());
     } else {
-        script.push(Input::PinEntered(SecretBytes::from(b"9999".to_vec())));
-        script.push(Input::PinEntered(SecretBytes::from(b"1234".to_vec())));
+        script.push(UserInput::PinEntered("9999".into()).into());
+        script.push(UserInput::PinEntered("1234".into()).into());
     }
-    script.push(Input::ConsentAnswer(true));
+    script.push(UserInput::ConsentAnswer(true).into());
 
     println!(
-        "APDU trace of a {} visit, persona {persona}\n",
-        if face { "face" } else { "PIN" }
+        "APDU trace of a {} visit, persona {persona}, on {} reader, {now}\n",
+        if face { "face" } else { "PIN" },
+        if capabilities == ReaderCapabilities::SHORT_ONLY {
+            "a short-APDU"
+        } else {
+            "an extended-length"
+        }
     );
-    let mut selected = None;
+    let mut at = Position::default();
     let mut n = 0;
-    for input in script {
-        println!("· input: {input:?}");
-        let _ = visit.handle(now, input);
-        while let Some(output) = visit.poll() {
-            match output {
-                Output::Transmit(transmit) => {
-                    let command = Command::parse(transmit.bytes())?;
-                    let reply = card.respond(transmit.bytes());
-                    let response = Response::parse(&reply)?;
-                    n += 1;
-                    println!("{n:>3} → {command}");
-                    println!("      {}", annotate(&command, &mut selected));
-                    let data = response.data();
-                    let shown = if data.is_empty() {
-                        String::new()
-                    } else if data.len() <= 8 {
-                        format!("{} ", HexBytes(data))
-                    } else {
-                        format!("{} … ({} bytes) ", HexBytes(&data[..8]), data.len())
-                    };
-                    println!("    ← {shown}{}", response.status());
-                    visit.handle(now, Input::CardResponse(&reply))?;
-                }
-                Output::CaptureFace => {
-                    visit.handle(now, Input::FaceCaptured(onshi::sim::capture_of_holder()))?;
-                }
-                Output::MatchFace { .. } => {
-                    visit.handle(now, Input::FaceMatched(Ok(MatchScore::from_per_mille(930))))?;
-                }
-                Output::Show(screen) => println!("· screen: {}", screen.text().en),
-                Output::Finished(outcome) => println!("· outcome: {:?}", outcome.result),
-                _ => {}
+    // The screens the visit shows before anything happens, then one burst per input.
+    for input in std::iter::once(None).chain(script.into_iter().map(Some)) {
+        if visit.outcome().is_some() {
+            // The visit ended before the script did (a blocked PIN, say).
+            break;
+        }
+        if let Some(input) = input {
+            if visit.stage() == VisitStage::LastTryWarning
+                && matches!(input, Input::User(UserInput::PinEntered(_)))
+            {
+                // One try left (`--persona one-try-left`): the patient confirms it first.
+                println!("· input: {:?}", UserInput::ConfirmLastTry);
+                visit.handle(now, UserInput::ConfirmLastTry)?;
+                drain(&mut visit, &mut card, &mut at, &mut n, now)?;
+            }
+            println!("· input: {input:?}");
+            if let Err(rejected) = visit.handle(now, input) {
+                println!("· not taken: {rejected}");
             }
         }
+        drain(&mut visit, &mut card, &mut at, &mut n, now)?;
     }
     let stats = visit.card_state().stats();
     println!(
-        "\n{} APDUs, {} command bytes, {} response bytes, {} VERIFY with a PIN",
-        stats.commands, stats.command_bytes, stats.response_bytes, stats.pin_verifications
+        "\n{} APDUs, {} command bytes, {} response bytes, {} VERIFY with 照合番号B, {} VERIFY with a PIN",
+        stats.commands,
+        stats.command_bytes,
+        stats.response_bytes,
+        stats.key_verifications,
+        stats.pin_verifications
     );
     Ok(())
 }

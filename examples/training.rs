@@ -8,21 +8,26 @@
 //! ```sh
 //! printf '2\nface\nstaff\npasscode 4321\nyes\nq\n' | cargo run --example training
 //! ```
+//!
+//! It drives the sans-IO [`Visit`] itself rather than through
+//! [`run_visit`](onshi::reception::run_visit): the trainee can take the card off the reader
+//! (`remove`) while the visit waits for them, and that card event has to reach the visit before
+//! the next command, as it would from a real reader.
 
 use std::io::{BufRead, Write};
 
-use onshi::card::PinSlot;
-use onshi::face::FaceCapture;
+use onshi::card::{PinSlot, Span};
+use onshi::face::FaceMatcher;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    ConsentStatus, Input, MethodChoice, ReaderContext, ReceptionUi, Screen, StaffId, Visit,
-    VisitResult, VisitSettings, VisitStage, run_visit,
+    CardIdentity, ConsentStatus, Input, InputRejected, MethodChoice, Outcome, Output,
+    ReaderContext, StaffId, StaffNotice, UserInput, Visit, VisitResult, VisitSettings, VisitStage,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
 };
 use onshi::time::{Date, Timestamp};
-use onshi::{ReaderCapabilities, SecretBytes};
+use onshi::{CardReader, ReaderCapabilities, SecretBytes};
 
 const PASSCODE: &str = "4321";
 const READER: ReaderId = ReaderId::new(1);
@@ -48,110 +53,140 @@ const SCENARIOS: [Scenario; 7] = [
         persona: Persona::Standard,
         mode: ReaderMode::Unattended,
         camera_matches: false,
-        hint: "After three failed captures, offer the PIN or do the visual check with the passcode.",
+        hint: "After three failed captures the reader offers the PIN and the staff photo check: do the check with the passcode.",
     },
     Scenario {
         title: "one try left on the PIN",
         persona: Persona::OneTryLeft,
         mode: ReaderMode::Unattended,
         camera_matches: true,
-        hint: "The reader warns before the last try: suggest face or the visual check instead.",
+        hint: "The reader warns before the last try: suggest face instead (the staff photo check comes if face fails).",
     },
     Scenario {
         title: "blocked PIN",
         persona: Persona::PinBlocked,
         mode: ReaderMode::Unattended,
         camera_matches: true,
-        hint: "The PIN is not offered. Tell the patient where to reset it; use face or the visual check.",
+        hint: "The PIN is not offered. Tell the patient where to reset it; use face or the staff photo check.",
     },
     Scenario {
         title: "face-authentication card (no PIN)",
         persona: Persona::FaceAuthCard,
         mode: ReaderMode::Unattended,
         camera_matches: false,
-        hint: "No PIN exists on this card: only face or the visual check.",
+        hint: "No PIN exists on this card: face first, then the staff photo check when it fails.",
     },
     Scenario {
         title: "baby's card without a photo",
         persona: Persona::InfantNoPhoto,
         mode: ReaderMode::Unattended,
         camera_matches: true,
-        hint: "No photo: neither face nor the visual check. The parent enters the PIN (declare `rep`).",
+        hint: "No photo: neither face nor the staff photo check. The parent enters the PIN (declare `rep`).",
     },
     Scenario {
         title: "legacy visual mode (目視確認モード)",
         persona: Persona::Standard,
         mode: ReaderMode::LegacyVisual,
         camera_matches: true,
-        hint: "Check the card photo, confirm on the terminal (`terminal`); remember to switch the mode back.",
+        hint: "Check the holder against the card the terminal names, confirm it there (`terminal`); remember to switch the mode back.",
     },
 ];
 
 const HELP: &str = "commands: face | pin | staff | enter NNNN | confirm | rep | passcode NNNN | terminal | yes | no | remove | wait | help";
 
+/// What the trainee did at the prompt.
+enum Command {
+    /// An input for the visit.
+    Input(UserInput),
+    /// Take the card off the reader.
+    Remove,
+    /// Let the time run out.
+    Wait,
+}
+
+/// The reader's screen, keypad, camera and the staff terminal, played by the trainee.
 struct TrainingUi<'a> {
     lines: &'a mut dyn Iterator<Item = String>,
     now: Timestamp,
     camera_matches: bool,
+    /// The card the terminal asked staff to confirm (legacy visual mode).
+    card_to_confirm: Option<CardIdentity>,
+    /// Standard input ended, or the trainee quit.
     ended: bool,
 }
 
-impl ReceptionUi for TrainingUi<'_> {
-    fn show(&mut self, screen: &Screen) {
+impl TrainingUi<'_> {
+    fn show(&mut self, screen: &onshi::reception::Screen) {
         let text = screen.text();
         println!("  [画面] {}\n         {}", text.ja, text.en);
     }
 
-    fn next_input(&mut self, stage: VisitStage, deadline: Timestamp) -> Option<Input<'static>> {
+    fn notify_staff(&mut self, notice: &StaffNotice) {
+        if let StaffNotice::ConfirmCard { card, .. } = notice {
+            self.card_to_confirm = Some(card.clone());
+        }
+        println!("  [職員端末 / staff terminal] {notice}");
+    }
+
+    fn trainee() -> StaffId {
+        StaffId::new("trainee").unwrap_or_else(|| unreachable!("valid"))
+    }
+
+    /// The trainee's next command at `stage`.
+    fn command(&mut self, stage: VisitStage) -> Command {
+        if self.ended {
+            // The trainee quit: let the visit run out.
+            return Command::Wait;
+        }
         loop {
             print!("  ({stage:?}) > ");
             let _ = std::io::stdout().flush();
             let Some(line) = self.lines.next() else {
                 self.ended = true;
-                self.now = deadline;
-                return None;
+                return Command::Wait;
             };
             println!("{line}");
             self.now = self.now.saturating_add_seconds(5);
             let mut words = line.split_whitespace();
             let input = match (words.next(), words.next()) {
-                (Some("face"), _) => Input::Choose(MethodChoice::Face),
-                (Some("pin"), _) => Input::Choose(MethodChoice::Pin),
-                (Some("staff"), _) => Input::Choose(MethodChoice::StaffCheck),
-                (Some("enter"), Some(digits)) => {
-                    Input::PinEntered(SecretBytes::from(digits.as_bytes().to_vec()))
-                }
-                (Some("confirm"), _) => Input::ConfirmLastTry,
-                (Some("rep"), _) => Input::DeclareLegalRepresentative,
-                (Some("passcode"), Some(code)) => Input::StaffPasscode {
-                    staff_id: StaffId::new("trainee").unwrap_or_else(|| unreachable!("valid")),
-                    passcode: SecretBytes::from(code.as_bytes().to_vec()),
+                (Some("face"), _) => UserInput::Choose(MethodChoice::Face),
+                (Some("pin"), _) => UserInput::Choose(MethodChoice::Pin),
+                (Some("staff"), _) => UserInput::Choose(MethodChoice::StaffCheck),
+                (Some("enter"), Some(digits)) => UserInput::PinEntered(digits.into()),
+                (Some("confirm"), _) => UserInput::ConfirmLastTry,
+                (Some("rep"), _) => UserInput::DeclareLegalRepresentative,
+                (Some("passcode"), Some(code)) => UserInput::StaffPasscode {
+                    staff_id: Self::trainee(),
+                    passcode: code.into(),
                 },
-                (Some("terminal"), _) => Input::StaffConfirmedOnTerminal {
-                    staff_id: StaffId::new("trainee").unwrap_or_else(|| unreachable!("valid")),
+                (Some("terminal"), _) => match self.card_to_confirm.clone() {
+                    Some(card) => UserInput::StaffConfirmedOnTerminal {
+                        staff_id: Self::trainee(),
+                        card,
+                    },
+                    None => {
+                        println!("  (the terminal has no card to confirm yet)");
+                        continue;
+                    }
                 },
-                (Some("yes"), _) => Input::ConsentAnswer(true),
-                (Some("no"), _) => Input::ConsentAnswer(false),
-                (Some("remove"), _) => Input::CardRemoved,
-                (Some("wait"), _) => {
-                    self.now = deadline;
-                    return None;
-                }
+                (Some("yes"), _) => UserInput::ConsentAnswer(true),
+                (Some("no"), _) => UserInput::ConsentAnswer(false),
+                (Some("remove"), _) => return Command::Remove,
+                (Some("wait"), _) => return Command::Wait,
                 (Some("q" | "quit"), _) => {
                     self.ended = true;
-                    self.now = deadline;
-                    return None;
+                    return Command::Wait;
                 }
                 _ => {
                     println!("  {HELP}");
                     continue;
                 }
             };
-            return Some(input);
+            return Command::Input(input);
         }
     }
 
-    fn capture_face(&mut self) -> Option<FaceCapture> {
+    fn capture(&mut self) -> UserInput {
         println!(
             "  (camera: {})",
             if self.camera_matches {
@@ -160,28 +195,119 @@ impl ReceptionUi for TrainingUi<'_> {
                 "backlight, no match"
             }
         );
-        Some(if self.camera_matches {
+        UserInput::FaceCaptured(if self.camera_matches {
             capture_of_holder()
         } else {
             capture_of_someone_else()
         })
     }
 
-    fn now(&mut self) -> Timestamp {
-        self.now
+    fn rejected(rejected: &InputRejected) {
+        println!("  (not possible now: {rejected})");
     }
+}
 
-    fn input_rejected(&mut self, rejected: &onshi::reception::InputRejected) {
-        println!(
-            "  (not possible now: {:?} at {:?})",
-            rejected.input, rejected.stage
-        );
+/// Runs `visit` to its end on `reader`: card events first, then the visit's outputs until it
+/// waits; then the OCR's reading of 照合番号B (`ocr`, once) or the trainee's next command.
+fn run(
+    mut visit: Visit,
+    reader: &mut VirtualReader,
+    ui: &mut TrainingUi<'_>,
+    mut ocr: Option<UserInput>,
+) -> Outcome {
+    let mut matcher = VirtualFaceMatcher;
+    let mut response = Vec::new();
+    let mut exclusive = false;
+    loop {
+        while let Some(event) = reader.take_card_event() {
+            if let Err(rejected) = visit.handle(ui.now, Input::Card(event)) {
+                TrainingUi::rejected(&rejected);
+            }
+        }
+        let output = visit.poll();
+        // An exclusive span (the PIN's count re-read and its VERIFY) ends before anything
+        // that is not part of it.
+        let in_span =
+            matches!(&output, Output::Transmit(t) if matches!(t.span(), Span::Exclusive { .. }));
+        if exclusive && !in_span {
+            reader.end_exclusive();
+            exclusive = false;
+        }
+        let now = ui.now;
+        let result = match output {
+            Output::Transmit(transmit) => {
+                if in_span && !exclusive {
+                    // Nobody else uses the virtual reader: this cannot fail.
+                    exclusive = reader.begin_exclusive().is_ok();
+                }
+                response.clear();
+                response.resize(transmit.response_capacity(), 0);
+                let sent = reader.transmit(transmit.bytes(), &mut response);
+                if exclusive && transmit.span() != (Span::Exclusive { hold: true }) {
+                    reader.end_exclusive();
+                    exclusive = false;
+                }
+                match sent {
+                    Ok(len) => visit.handle(now, Input::CardResponse(&response[..len])),
+                    Err(error) => visit.handle(now, Input::TransportFailed(error)),
+                }
+            }
+            Output::Show(screen) => {
+                ui.show(&screen);
+                Ok(())
+            }
+            Output::CaptureFace => {
+                let capture = ui.capture();
+                visit.handle(now, capture)
+            }
+            Output::MatchFace {
+                chip_photo,
+                capture,
+            } => {
+                let score = matcher.match_faces(&chip_photo, &capture);
+                visit.handle(now, UserInput::FaceMatched(score))
+            }
+            Output::Audit(_) => Ok(()),
+            Output::StaffNotice(notice) => {
+                ui.notify_staff(&notice);
+                Ok(())
+            }
+            Output::Wait { until } => {
+                if let Some(reading) = ocr.take() {
+                    // The OCR reads 照合番号B off the card face as the card is placed.
+                    println!("  (the reader's OCR reads 照合番号B from the card face)");
+                    visit.handle(now, reading)
+                } else {
+                    match ui.command(visit.stage()) {
+                        Command::Input(input) => visit.handle(ui.now, input),
+                        Command::Remove => {
+                            println!("  (the card is taken off the reader)");
+                            reader.remove();
+                            Ok(())
+                        }
+                        Command::Wait => {
+                            ui.now = ui.now.max(until);
+                            visit.handle(ui.now, Input::Tick)
+                        }
+                    }
+                }
+            }
+            Output::Finished(outcome) => {
+                if exclusive {
+                    reader.end_exclusive();
+                }
+                return outcome;
+            }
+        };
+        if let Err(rejected) = result {
+            TrainingUi::rejected(&rejected);
+        }
     }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let date = Date::new(2026, 11, 27).ok_or("date")?;
-    let start = Timestamp::from_date_time(date, 0, 0, 0).ok_or("time")?;
+    let start = Timestamp::from_jst(2026, 11, 27, 9, 0, 0).ok_or("time")?;
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines().map_while(Result::ok);
     println!("onshi training — practise the reception desk (練習モード). Virtual cards only.");
@@ -228,38 +354,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         facility.add_reader(&admin, READER, start)?;
         facility.set_reader_mode(&admin, READER, scenario.mode, start)?;
-        facility.set_staff_passcode(
-            &admin,
-            &SecretBytes::from(PASSCODE.as_bytes().to_vec()),
-            [2; 16],
-            start,
-        )?;
+        facility.set_staff_passcode(&admin, &SecretBytes::from(PASSCODE), [2; 16], start)?;
         let context =
             ReaderContext::from_facility(&facility, READER, ReaderCapabilities::SHORT_ONLY)
                 .ok_or("reader")?;
 
         let card = scenario.persona.card(date);
         let before = card.pin_remaining(PinSlot::UserAuth);
-        let mut reader = VirtualReader::new();
-        reader.insert(card);
-        println!("  (the patient places the card)");
         let visit = Visit::new(context, VisitSettings::default(), start);
+        let mut reader = VirtualReader::new();
+        println!("  (the patient places the card)");
+        reader.insert(card);
         let mut ui = TrainingUi {
             lines: &mut lines,
             now: start,
             camera_matches: scenario.camera_matches,
+            card_to_confirm: None,
             ended: false,
         };
-        // The OCR reads 照合番号B as the card is placed.
-        let outcome = {
-            let b = scenario.persona.holder(date).verification_number_b()?;
-            let mut first = Some(Input::VerificationNumberB(b));
-            let mut with_ocr = OcrFirst {
-                inner: &mut ui,
-                first: &mut first,
-            };
-            run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut with_ocr)
-        };
+        let b = scenario.persona.holder(date).verification_number_b()?;
+        let outcome = run(
+            visit,
+            &mut reader,
+            &mut ui,
+            Some(UserInput::VerificationNumberB(b)),
+        );
         let after = reader
             .card()
             .and_then(|c| c.pin_remaining(PinSlot::UserAuth));
@@ -284,6 +403,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
         }
+        if outcome.certificate_renewal_alert {
+            println!("The patient's certificate is due for renewal: tell them where to renew it.");
+        }
         if outcome.staff_passcode_failures > 0 {
             println!(
                 "{} wrong passcode(s) were entered and audited.",
@@ -298,36 +420,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if ui.ended {
             return Ok(());
         }
-    }
-}
-
-/// Passes the OCR's reading first, then the trainee's commands.
-struct OcrFirst<'a, 'b> {
-    inner: &'a mut TrainingUi<'b>,
-    first: &'a mut Option<Input<'static>>,
-}
-
-impl ReceptionUi for OcrFirst<'_, '_> {
-    fn show(&mut self, screen: &Screen) {
-        self.inner.show(screen);
-    }
-
-    fn next_input(&mut self, stage: VisitStage, deadline: Timestamp) -> Option<Input<'static>> {
-        match self.first.take() {
-            Some(input) => Some(input),
-            None => self.inner.next_input(stage, deadline),
-        }
-    }
-
-    fn capture_face(&mut self) -> Option<FaceCapture> {
-        self.inner.capture_face()
-    }
-
-    fn now(&mut self) -> Timestamp {
-        self.inner.now()
-    }
-
-    fn input_rejected(&mut self, rejected: &onshi::reception::InputRejected) {
-        self.inner.input_rejected(rejected);
     }
 }

@@ -43,6 +43,62 @@ pub enum Error {
     InvalidPin(#[from] PinFormatError),
 }
 
+impl Error {
+    /// A stable machine code for logs, audit trails and callers in other languages: the group,
+    /// then the case (`transport.card_removed`, `card.unexpected_status`,
+    /// `usage.retry_count_not_fresh`). Codes are never reused for another meaning.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Transport(error) => match error {
+                TransportError::NoService => "transport.no_service",
+                TransportError::NoReader => "transport.no_reader",
+                TransportError::NoCard => "transport.no_card",
+                TransportError::CardRemoved => "transport.card_removed",
+                TransportError::CardReset => "transport.card_reset",
+                TransportError::CardChanged => "transport.card_changed",
+                TransportError::SharingViolation => "transport.sharing_violation",
+                TransportError::Timeout => "transport.timeout",
+                TransportError::ResponseTooLong { .. } => "transport.response_too_long",
+                TransportError::Failed { .. } => "transport.failed",
+            },
+            Self::MalformedCardData(error) => match error {
+                MalformedCardData::Response(_) => "card_data.response",
+                MalformedCardData::Tlv { .. } => "card_data.tlv",
+                MalformedCardData::Certificate { .. } => "card_data.certificate",
+                MalformedCardData::Record { .. } => "card_data.record",
+            },
+            Self::CardMisbehaved(error) => match error {
+                CardMisbehaved::UnexpectedStatus { .. } => "card.unexpected_status",
+                CardMisbehaved::FileEndedEarly { .. } => "card.file_ended_early",
+                CardMisbehaved::EndlessRecovery { .. } => "card.endless_recovery",
+                CardMisbehaved::FileTooLarge { .. } => "card.file_too_large",
+                CardMisbehaved::SignatureLength { .. } => "card.signature_length",
+                CardMisbehaved::ReadRefused { .. } => "card.read_refused",
+                CardMisbehaved::ResponseTooLong { .. } => "card.response_too_long",
+                CardMisbehaved::ImpossibleCount { .. } => "card.impossible_count",
+                CardMisbehaved::ChallengeLength { .. } => "card.challenge_length",
+            },
+            Self::CardIncompatible(error) => match error {
+                CardIncompatible::ApplicationMissing(_) => "card_incompatible.application_missing",
+                CardIncompatible::FileMissing(_) => "card_incompatible.file_missing",
+                CardIncompatible::PinNotSet(_) => "card_incompatible.pin_not_set",
+            },
+            Self::Usage(error) => match error {
+                UsageError::RetryCountNotFresh(_) => "usage.retry_count_not_fresh",
+                UsageError::PinBlocked(_) => "usage.pin_blocked",
+                UsageError::PinKindMismatch { .. } => "usage.pin_kind_mismatch",
+                UsageError::PinNotVerified(_) => "usage.pin_not_verified",
+                UsageError::Build(_) => "usage.build",
+                UsageError::OutOfOrder => "usage.out_of_order",
+                UsageError::SigningInputLength { .. } => "usage.signing_input_length",
+                UsageError::KeyDoesNotOpenFile { .. } => "usage.key_does_not_open_file",
+            },
+            Self::InvalidPin(_) => "invalid_pin",
+        }
+    }
+}
+
 impl From<BuildError> for Error {
     fn from(error: BuildError) -> Self {
         Self::Usage(UsageError::Build(error))
@@ -219,6 +275,26 @@ pub enum CardMisbehaved {
     ReadRefused {
         /// The file.
         file: CardFile,
+    },
+    /// A response longer than the command asked for (Ne plus the status word).
+    #[error("{operation}: a {len}-byte response to a command that allows {capacity}")]
+    ResponseTooLong {
+        /// The operation.
+        operation: Operation,
+        /// Bytes the command allows.
+        capacity: usize,
+        /// Bytes received.
+        len: usize,
+    },
+    /// A retry count no PIN of this kind can have (`63 CF` for a 3-try PIN).
+    #[error("the {slot:?} PIN reported {reported} tries; it has at most {max}")]
+    ImpossibleCount {
+        /// The PIN.
+        slot: PinSlot,
+        /// The count the card reported.
+        reported: u8,
+        /// The most the PIN has.
+        max: u8,
     },
     /// GET CHALLENGE returned another number of bytes than asked for.
     #[error("a challenge of {got} bytes; {asked} were asked for")]

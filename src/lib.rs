@@ -12,13 +12,13 @@
 //! outputs. It never reads a clock, never blocks, never touches a device.
 //!
 //! ```
-//! use onshi::reception::{Input, Output, ReaderContext, Visit, VisitSettings};
+//! use onshi::reception::{Input, Output, ReaderContext, UserInput, Visit, VisitSettings};
 //! use onshi::facility::{ReaderId, ReaderMode};
 //! use onshi::sim::Persona;
-//! use onshi::time::{Date, Timestamp};
-//! use onshi::{ReaderCapabilities, SecretBytes};
+//! use onshi::time::Timestamp;
+//! use onshi::{CardEvent, ReaderCapabilities};
 //!
-//! let now = Timestamp::from_date_time(Date::new(2026, 11, 27).unwrap(), 0, 30, 0).unwrap();
+//! let now = Timestamp::from_jst(2026, 11, 27, 9, 30, 0).unwrap();
 //! let mut card = Persona::Standard.card(now.date_in_japan()); // a virtual card
 //! let context = ReaderContext {
 //!     reader: ReaderId::new(1),
@@ -26,25 +26,25 @@
 //!     mode_since: now,
 //!     staff_passcode: None,
 //!     capabilities: ReaderCapabilities::SHORT_ONLY,
+//!     legacy_reminder_seconds: 30 * 60,
 //! };
 //! let mut visit = Visit::new(context, VisitSettings::default(), now);
-//! let mut patient = vec![
-//!     Input::ConsentAnswer(true),
-//!     Input::PinEntered(SecretBytes::from(b"1234".to_vec())),
-//!     Input::CardPlaced,
-//! ];
+//! let mut patient = vec![UserInput::ConsentAnswer(true), UserInput::PinEntered("1234".into())];
+//! visit.handle(now, CardEvent::Inserted)?;
 //! let outcome = loop {
 //!     match visit.poll() {
 //!         // Send the command to the card; feed back its response.
-//!         Some(Output::Transmit(command)) => {
+//!         Output::Transmit(command) => {
 //!             let response = card.respond(command.bytes());
 //!             visit.handle(now, Input::CardResponse(&response))?;
 //!         }
-//!         Some(Output::Show(screen)) => println!("{} / {}", screen.text().ja, screen.text().en),
-//!         Some(Output::Finished(outcome)) => break outcome,
-//!         Some(_) => {} // captures, matches, deadlines, audit events: see the docs
-//!         // Nothing to do: the visit waits for the patient.
-//!         None => visit.handle(now, patient.pop().expect("the script covers the visit"))?,
+//!         Output::Show(screen) => println!("{}", screen.text()),
+//!         // A face visit asks for captures and matches: see the reception docs.
+//!         Output::CaptureFace | Output::MatchFace { .. } => unreachable!("PIN-only mode"),
+//!         Output::Audit(_) | Output::StaffNotice(_) => {}
+//!         // Nothing to do until the patient acts (or the deadline passes).
+//!         Output::Wait { .. } => visit.handle(now, patient.pop().expect("scripted"))?,
+//!         Output::Finished(outcome) => break outcome,
 //!     }
 //! };
 //! assert!(outcome.consent().is_some());

@@ -1,9 +1,10 @@
 //! [`PcscReader`]: a [`CardReader`] over PC/SC (feature `pcsc`; never in the default build).
 //!
 //! It picks a reader by name or the first with a card, waits for a card, and maps PC/SC errors
-//! to [`TransportError`]s. It never holds a PC/SC transaction: each APDU is sent on its own, so
-//! nothing is locked while the patient thinks about their PIN (Windows resets a card after 5 s
-//! of idle transaction). After the card reports a reset it reconnects and reports
+//! to [`TransportError`]s. It never holds a PC/SC transaction across a person's input (Windows
+//! resets a card after 5 s of idle transaction): the connection is made exclusive only for the
+//! commands of one PIN check (the SELECT, the count re-read and the VERIFY), then shared again.
+//! After the card reports a reset it reconnects and reports
 //! [`CardEvent::Reset`], after which the card layer selects again and asks the retry counters
 //! again.
 //!
@@ -227,6 +228,52 @@ impl CardReader for PcscReader {
 
     fn capabilities(&self) -> ReaderCapabilities {
         self.capabilities
+    }
+
+    /// Makes the connection exclusive: the shared connection is closed leaving the card as it
+    /// is, and a new one is opened with `SCARD_SHARE_EXCLUSIVE`; no other program can connect
+    /// or send the card a command until [`end_exclusive`](CardReader::end_exclusive). Not a
+    /// PC/SC transaction: nothing is held while a person types, only for the commands of one
+    /// PIN check. (`SCardReconnect` from exclusive back to shared leaves the reader locked for
+    /// other programs on pcsc-lite 1.9.9, so the connection is opened anew instead.)
+    fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+        self.connected()?;
+        if let Some(shared) = self.card.take()
+            && let Err((shared, error)) = shared.disconnect(Disposition::LeaveCard)
+        {
+            self.card = Some(shared);
+            return Err(map_error(error));
+        }
+        match self
+            .context
+            .connect(&self.name, ShareMode::Exclusive, Protocols::ANY)
+        {
+            Ok(exclusive) => {
+                self.card = Some(exclusive);
+                Ok(())
+            }
+            Err(pcsc::Error::ResetCard) => {
+                self.pending = Some(CardEvent::Reset);
+                Err(TransportError::CardReset)
+            }
+            Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) => {
+                self.pending = Some(CardEvent::Removed);
+                Err(TransportError::CardRemoved)
+            }
+            Err(error) => Err(map_error(error)),
+        }
+    }
+
+    /// Closes the exclusive connection, leaving the card as it is, and connects shared again
+    /// at once (an idle reader with no connection may power the card down).
+    fn end_exclusive(&mut self) {
+        if let Some(exclusive) = self.card.take() {
+            let _ = exclusive.disconnect(Disposition::LeaveCard);
+        }
+        self.card = self
+            .context
+            .connect(&self.name, ShareMode::Shared, Protocols::ANY)
+            .ok();
     }
 }
 

@@ -60,35 +60,57 @@ pub trait CardReader {
 
     /// What the reader supports.
     fn capabilities(&self) -> ReaderCapabilities;
+
+    /// Makes the card this program's alone until [`end_exclusive`](Self::end_exclusive): no
+    /// other program on the terminal can send it a command in between (PC/SC: the connection
+    /// is made exclusive). The card layer holds it only for the few commands of a PIN check,
+    /// the retry count re-read and the VERIFY that relies on it, never while a person types.
+    /// The default does nothing: a reader no other program can reach needs nothing.
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`], typically [`TransportError::SharingViolation`] when another
+    /// program holds the card.
+    fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    /// Ends what [`begin_exclusive`](Self::begin_exclusive) began. The default does nothing.
+    fn end_exclusive(&mut self) {}
 }
 
-impl<R: CardReader + ?Sized> CardReader for &mut R {
-    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, TransportError> {
-        (**self).transmit(command, response)
-    }
+/// Forwards every method to the reader behind a reference or a box.
+macro_rules! forward_card_reader {
+    ($($target:ty),*) => {$(
+        impl<R: CardReader + ?Sized> CardReader for $target {
+            fn transmit(
+                &mut self,
+                command: &[u8],
+                response: &mut [u8],
+            ) -> Result<usize, TransportError> {
+                (**self).transmit(command, response)
+            }
 
-    fn take_card_event(&mut self) -> Option<CardEvent> {
-        (**self).take_card_event()
-    }
+            fn take_card_event(&mut self) -> Option<CardEvent> {
+                (**self).take_card_event()
+            }
 
-    fn capabilities(&self) -> ReaderCapabilities {
-        (**self).capabilities()
-    }
+            fn capabilities(&self) -> ReaderCapabilities {
+                (**self).capabilities()
+            }
+
+            fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+                (**self).begin_exclusive()
+            }
+
+            fn end_exclusive(&mut self) {
+                (**self).end_exclusive();
+            }
+        }
+    )*};
 }
 
-impl<R: CardReader + ?Sized> CardReader for Box<R> {
-    fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, TransportError> {
-        (**self).transmit(command, response)
-    }
-
-    fn take_card_event(&mut self) -> Option<CardEvent> {
-        (**self).take_card_event()
-    }
-
-    fn capabilities(&self) -> ReaderCapabilities {
-        (**self).capabilities()
-    }
-}
+forward_card_reader!(&mut R, Box<R>);
 
 /// The reader or the link to the card failed: nobody's data was wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -109,6 +131,9 @@ pub enum TransportError {
     /// The card was reset before the command; the command was not sent.
     #[error("the card was reset")]
     CardReset,
+    /// Another card was placed since the card layer last looked; the command was not sent.
+    #[error("the card was replaced by another")]
+    CardChanged,
     /// Another program holds the card exclusively; try again.
     #[error("another program is using the card")]
     SharingViolation,
@@ -130,17 +155,16 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    /// Whether the card may have executed the command despite the error. After such an error,
-    /// a PIN's retry counter is unknown until it is queried again.
+    /// Whether the card may have executed the command despite the error, as far as the error
+    /// itself says. The card layer does not rely on it: after any transport error it forgets
+    /// what it knew (a reader that reports "no service" mid-command may still have delivered
+    /// it, and a VERIFY handed to the transport counts as possibly executed), and asks the
+    /// retry count again before the next VERIFY.
     #[must_use]
     pub const fn may_have_reached_card(self) -> bool {
         !matches!(
             self,
-            Self::NoService
-                | Self::NoReader
-                | Self::NoCard
-                | Self::CardReset
-                | Self::SharingViolation
+            Self::NoCard | Self::CardReset | Self::CardChanged | Self::SharingViolation
         )
     }
 }

@@ -5,6 +5,7 @@
 //! dropped. Code that must hand the bytes to a card reads them with
 //! [`SecretBytes::expose_secret`], which makes every such place easy to find.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -52,6 +53,19 @@ impl SecretBytes {
 impl From<Vec<u8>> for SecretBytes {
     fn from(bytes: Vec<u8>) -> Self {
         Self(Zeroizing::new(bytes))
+    }
+}
+
+/// The bytes of `text` (a PIN typed as digits: `SecretBytes::from("1234")`).
+impl From<&str> for SecretBytes {
+    fn from(text: &str) -> Self {
+        Self::copy_from(text.as_bytes())
+    }
+}
+
+impl From<String> for SecretBytes {
+    fn from(text: String) -> Self {
+        Self::from(text.into_bytes())
     }
 }
 

@@ -9,6 +9,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Japan Standard Time is UTC+9, with no daylight saving.
+const JST_OFFSET: i64 = 9 * 3600;
 
 /// A moment: seconds since the Unix epoch, UTC. Serialized as that integer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,6 +43,22 @@ impl Timestamp {
         Some(Self(seconds))
     }
 
+    /// The moment at a date and time of day in Japan (JST, UTC+9): 09:30 in Japan on
+    /// 2026-11-27 is `from_jst(2026, 11, 27, 9, 30, 0)`. `None` for a date or time that does
+    /// not exist.
+    #[must_use]
+    pub fn from_jst(
+        year: i32,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) -> Option<Self> {
+        let utc = Self::from_date_time(Date::new(year, month, day)?, hour, minute, second)?;
+        Some(utc.saturating_add_seconds(-JST_OFFSET))
+    }
+
     /// The UTC calendar date of this moment.
     #[must_use]
     pub fn date(self) -> Date {
@@ -50,7 +68,7 @@ impl Timestamp {
     /// The calendar date in Japan (JST, UTC+9, no daylight saving).
     #[must_use]
     pub fn date_in_japan(self) -> Date {
-        self.saturating_add_seconds(9 * 3600).date()
+        self.saturating_add_seconds(JST_OFFSET).date()
     }
 
     /// This moment plus `seconds` (which may be negative), saturating at the ends of the range.
@@ -63,6 +81,35 @@ impl Timestamp {
     #[must_use]
     pub const fn seconds_since(self, earlier: Self) -> i64 {
         self.0.saturating_sub(earlier.0)
+    }
+}
+
+/// The moment in Japan time, ISO 8601: `2026-11-27T09:30:00+09:00`.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let local = self.saturating_add_seconds(JST_OFFSET);
+        let of_day = local.0.rem_euclid(SECONDS_PER_DAY);
+        write!(
+            f,
+            "{}T{:02}:{:02}:{:02}+09:00",
+            local.date(),
+            of_day / 3600,
+            of_day % 3600 / 60,
+            of_day % 60
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<std::time::SystemTime> for Timestamp {
+    /// The system clock's moment, to the second (before 1970: negative seconds).
+    fn from(time: std::time::SystemTime) -> Self {
+        match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => Self(i64::try_from(after.as_secs()).unwrap_or(i64::MAX)),
+            Err(before) => Self(
+                i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |seconds| -seconds),
+            ),
+        }
     }
 }
 
@@ -323,6 +370,23 @@ mod tests {
         assert_eq!(Date::new(i32::MIN, 1, 1).unwrap().japanese_era(), None);
         // Far future: the era year no longer fits; never a panic or a wrap.
         assert_eq!(Date::new(i32::MAX, 12, 31).unwrap().japanese_era(), None);
+    }
+
+    #[test]
+    fn japan_time_in_and_out() {
+        let t = Timestamp::from_jst(2026, 11, 27, 9, 30, 0).unwrap();
+        assert_eq!(t.to_string(), "2026-11-27T09:30:00+09:00");
+        assert_eq!(
+            t,
+            Timestamp::from_date_time(Date::new(2026, 11, 27).unwrap(), 0, 30, 0).unwrap()
+        );
+        assert_eq!(Timestamp::from_jst(2026, 2, 30, 9, 0, 0), None);
+        let early = Timestamp::from_jst(2026, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(early.to_string(), "2026-01-01T00:00:00+09:00");
+        assert_eq!(early.date(), Date::new(2025, 12, 31).unwrap());
+        let from_clock =
+            Timestamp::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(60));
+        assert_eq!(from_clock.unix_seconds(), 60);
     }
 
     #[test]

@@ -177,7 +177,8 @@ fn smartphone_certificate_needs_the_pin() {
         PinStatus::Remaining(3)
     );
     let pin = Pin::new(PinKind::UserAuth, secrets::USER_AUTH_PIN).unwrap();
-    card.verify(PinSlot::UserAuth, pin).unwrap();
+    let count = card.state().fresh_count(PinSlot::UserAuth).unwrap();
+    card.verify(count, pin).unwrap();
     assert_eq!(card.user_auth_certificate().unwrap().der().len(), 1590);
     assert_eq!(
         card.select(Application::CardFace),
@@ -214,7 +215,8 @@ fn basic_info_with_the_card_info_pin_or_verification_number_b() {
         assert_eq!(info.address, "東京都架空区見本町一丁目２番３号");
         assert_eq!(info.birth_date(), Date::new(1985, 4, 1));
         assert_eq!(info.sex, Sex::Male);
-        assert_eq!(card.stats().pin_verifications, 1);
+        let stats = card.stats();
+        assert_eq!(stats.pin_verifications + stats.key_verifications, 1);
     }
 }
 
@@ -393,7 +395,8 @@ fn card_face_with_verification_number_b_in_the_era_form() {
         .unwrap()
         .len();
     assert!((3000..3200).contains(&size), "{size}");
-    assert_eq!(card.stats().pin_verifications, 1);
+    assert_eq!(card.stats().pin_verifications, 0);
+    assert_eq!(card.stats().key_verifications, 1);
 }
 
 #[test]
@@ -629,7 +632,8 @@ fn leaving_the_application_locks_the_key_for_everyone() {
     let mut card = card(Persona::Standard);
     card.pin_status(PinSlot::UserAuth).unwrap();
     let pin = Pin::new(PinKind::UserAuth, secrets::USER_AUTH_PIN).unwrap();
-    card.verify(PinSlot::UserAuth, pin).unwrap();
+    let count = card.state().fresh_count(PinSlot::UserAuth).unwrap();
+    card.verify(count, pin).unwrap();
     card.leave_application().unwrap();
     assert!(!card.state().is_verified(PinSlot::UserAuth));
     assert_eq!(

@@ -80,11 +80,12 @@ fn wrong_le_is_resent_with_the_length_the_card_gives() {
 #[test]
 fn verify_is_never_repeated_after_61xx_or_6cxx() {
     for odd in ["61 02", "6C 04"] {
-        let reader = ScriptedReader::new(&["90 00", "90 00", "63 C3", odd]);
+        // SELECT, the query; then the check: SELECT again, the query again, the VERIFY.
+        let reader = ScriptedReader::new(&["90 00", "63 C3", "90 00", "63 C3", odd]);
         let mut card = Card::new(reader);
-        card.pin_status(PinSlot::UserAuth).unwrap();
+        let count = card.fresh_count(PinSlot::UserAuth).unwrap();
         let pin = Pin::new(PinKind::UserAuth, "1234").unwrap();
-        let result = card.verify(PinSlot::UserAuth, pin);
+        let result = card.verify(count, pin);
         assert_eq!(
             result,
             Err(Error::CardMisbehaved(CardMisbehaved::UnexpectedStatus {
@@ -95,8 +96,8 @@ fn verify_is_never_repeated_after_61xx_or_6cxx() {
             }))
         );
         let sent = &card.reader().sent;
-        assert_eq!(sent.len(), 4, "nothing after the VERIFY");
-        assert_eq!(sent[3], hex("00 20 00 80 04 31 32 33 34"));
+        assert_eq!(sent.len(), 5, "nothing after the VERIFY");
+        assert_eq!(sent[4], hex("00 20 00 98 04 31 32 33 34"));
         assert_eq!(
             card.state().pin_status(PinSlot::UserAuth),
             onshi::card::PinStatus::Unknown
@@ -121,11 +122,13 @@ fn endless_61xx_is_cut_off() {
 
 #[test]
 fn a_response_without_status_word_is_malformed_and_forgets_the_count() {
-    let mut card = Card::new(ScriptedReader::new(&["90 00", "90 00", "63 C3", "90"]));
-    card.pin_status(PinSlot::UserAuth).unwrap();
+    let mut card = Card::new(ScriptedReader::new(&[
+        "90 00", "63 C3", "90 00", "63 C3", "90",
+    ]));
+    let count = card.fresh_count(PinSlot::UserAuth).unwrap();
     let pin = Pin::new(PinKind::UserAuth, "1234").unwrap();
     assert!(matches!(
-        card.verify(PinSlot::UserAuth, pin),
+        card.verify(count, pin),
         Err(Error::MalformedCardData(_))
     ));
     assert_eq!(
@@ -135,18 +138,23 @@ fn a_response_without_status_word_is_malformed_and_forgets_the_count() {
 }
 
 #[test]
-fn the_card_answers_9000_to_the_query_once_verified() {
-    let reader = ScriptedReader::new(&["90 00", "90 00", "63 C3", "90 00", "90 00"]);
+fn a_9000_to_the_query_is_not_a_count() {
+    // A real card answers 63 Cx to the query even right after a correct VERIFY (real-card
+    // evidence, fact 8); a 90 00 tells nothing about the count.
+    let reader = ScriptedReader::new(&["90 00", "63 C3", "90 00", "63 C3", "90 00", "90 00"]);
     let mut card = Card::new(reader);
-    card.pin_status(PinSlot::UserAuth).unwrap();
+    let count = card.fresh_count(PinSlot::UserAuth).unwrap();
     let pin = Pin::new(PinKind::UserAuth, "1234").unwrap();
+    assert_eq!(card.verify(count, pin).unwrap(), VerifyOutcome::Verified);
     assert_eq!(
-        card.verify(PinSlot::UserAuth, pin).unwrap(),
-        VerifyOutcome::Verified
+        card.pin_status(PinSlot::UserAuth),
+        Err(Error::CardMisbehaved(CardMisbehaved::UnexpectedStatus {
+            operation: Operation::RetryQuery,
+            status: StatusWord::SUCCESS
+        }))
     );
-    // A card that answers the empty VERIFY with 90 00 once verified: the counter is full.
     assert_eq!(
-        card.pin_status(PinSlot::UserAuth).unwrap(),
-        onshi::card::PinStatus::Remaining(3)
+        card.state().pin_status(PinSlot::UserAuth),
+        onshi::card::PinStatus::Unknown
     );
 }

@@ -28,17 +28,19 @@ fn signature_verifies_with_the_certificate_key() {
         key.verify(Pkcs1v15Sign::new_unprefixed(), &other, &signature)
             .is_err()
     );
-    // The tail of the exchange: query, VERIFY, sign with the key named by its short EF id in
-    // P2 (`97` = 80 | 17, no SELECT of the key EF), never repeated.
+    // The tail of the exchange: the count; then, in one exclusive span, SELECT of the
+    // application, the count again and the VERIFY; then the signature with the key named by
+    // its short EF id in P2 (`97` = 80 | 17, no SELECT of the key EF), never repeated.
     let sent = traffic(&card);
-    let tail = &sent[sent.len() - 4..];
-    assert_eq!(tail[0], hex("00 A4 02 0C 02 00 18"));
-    assert_eq!(tail[1], hex("00 20 00 80"));
-    assert_eq!(tail[2], hex("00 20 00 80 04 31 32 33 34"));
+    let tail = &sent[sent.len() - 5..];
+    assert_eq!(tail[0], hex("00 20 00 98"));
+    assert_eq!(tail[1], hex("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"));
+    assert_eq!(tail[2], hex("00 20 00 98"));
+    assert_eq!(tail[3], hex("00 20 00 98 04 31 32 33 34"));
     let mut sign = hex("80 2A 00 97 33");
     sign.extend_from_slice(&digest_info);
     sign.push(0x00);
-    assert_eq!(tail[3], sign);
+    assert_eq!(tail[4], sign);
 }
 
 #[test]
@@ -51,7 +53,8 @@ fn each_of_the_six_schemes_makes_the_signature_it_names() {
         Some(3)
     );
     let pin = Pin::new(PinKind::UserAuth, secrets::USER_AUTH_PIN).unwrap();
-    card.verify(PinSlot::UserAuth, pin).unwrap();
+    let count = card.state().fresh_count(PinSlot::UserAuth).unwrap();
+    card.verify(count, pin).unwrap();
     let message = b"reception 2026-11-27".as_slice();
     let hash = Sha256::digest(message).to_vec();
     let digest_info = sha256_digest_info(message);

@@ -24,9 +24,15 @@ use std::time::Duration;
 
 use common::today;
 use onshi::card::{Card, Pin, PinKind, PinSlot, PinStatus, VerifyOutcome};
+use onshi::facility::{ReaderId, ReaderMode};
 use onshi::pcsc::{PcscReader, ReaderSelector};
+use onshi::reception::{
+    AuditEvent, IdentityMethod, Outcome, ReaderContext, ReceptionUi, Screen, UserInput, Visit,
+    VisitEvent, VisitSettings, VisitStage, run_visit,
+};
 use onshi::sim::vpcd::{CardRemover, DEFAULT_PORT, VpcdCard};
 use onshi::sim::{Persona, VirtualCard, secrets, sha256_digest_info};
+use onshi::time::Timestamp;
 use onshi::{CardEvent, CardReader};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, PublicKey};
@@ -113,8 +119,9 @@ fn a_full_session_through_pcscd() {
         PinStatus::Remaining(3)
     );
     let wrong = Pin::new(PinKind::UserAuth, "9999").unwrap();
+    let count = card.fresh_count(PinSlot::UserAuth).unwrap();
     assert_eq!(
-        card.verify(PinSlot::UserAuth, wrong).unwrap(),
+        card.verify(count, wrong).unwrap(),
         VerifyOutcome::WrongPin { tries_left: 2 }
     );
     assert_eq!(pin_verifications(&virtual_card), 1, "exactly one try spent");
@@ -156,12 +163,18 @@ fn a_full_session_through_pcscd() {
     );
     assert!(card.pin_status(PinSlot::UserAuth).is_err());
 
-    // Place it again: selected and asked again from scratch.
+    // Place it again: selected and asked again from scratch. The first operation after the
+    // insertion is refused unless the caller took the event itself: it learns that the card
+    // changed.
     let placed = place(&virtual_card);
     assert!(
         card.reader_mut()
             .wait_for_card(Duration::from_secs(10))
             .unwrap()
+    );
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth),
+        Err(onshi::Error::Transport(onshi::TransportError::CardChanged))
     );
     assert_eq!(
         card.pin_status(PinSlot::UserAuth).unwrap(),
@@ -171,60 +184,70 @@ fn a_full_session_through_pcscd() {
     placed.remove();
 }
 
-/// A whole reception visit, driven by `run_visit`, through pcscd.
-#[test]
-fn a_reception_visit_through_pcscd() {
-    use onshi::facility::{ReaderId, ReaderMode};
-    use onshi::reception::{
-        IdentityMethod, Input, ReaderContext, ReceptionUi, Screen, Visit, VisitSettings,
-        VisitStage, run_visit,
-    };
-    use onshi::time::Timestamp;
+/// A patient at a PIN-only reader who types what the script says; the audit trail kept.
+struct PinPatient {
+    inputs: Vec<UserInput>,
+    now: Timestamp,
+    events: Vec<VisitEvent>,
+}
 
-    struct Patient(Vec<Input<'static>>, Timestamp);
-    impl ReceptionUi for Patient {
-        fn show(&mut self, _screen: &Screen) {}
-        fn next_input(
-            &mut self,
-            _stage: VisitStage,
-            deadline: Timestamp,
-        ) -> Option<Input<'static>> {
-            if self.0.is_empty() {
-                self.1 = deadline;
-                return None;
-            }
-            Some(self.0.remove(0))
+impl ReceptionUi for PinPatient {
+    fn show(&mut self, _screen: &Screen) {}
+    fn next_input(&mut self, _stage: VisitStage, deadline: Timestamp) -> Option<UserInput> {
+        if self.inputs.is_empty() {
+            self.now = deadline;
+            return None;
         }
-        fn capture_face(&mut self) -> Option<onshi::face::FaceCapture> {
-            None
-        }
-        fn now(&mut self) -> Timestamp {
-            self.1
-        }
+        Some(self.inputs.remove(0))
     }
+    fn capture_face(&mut self) -> Option<onshi::face::FaceCapture> {
+        None
+    }
+    fn now(&mut self) -> Timestamp {
+        self.now
+    }
+    fn audit(&mut self, event: &AuditEvent) {
+        self.events.push(event.event.clone());
+    }
+}
 
-    let Some(_reader) = enabled() else { return };
-    let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
-    let placed = place(&virtual_card);
-    let mut reader = open_reader();
+/// One visit at a PIN-only reader through `reader`, driven by `run_visit`: the outcome and the
+/// audit trail.
+fn pin_only_visit(reader: &mut PcscReader, inputs: Vec<UserInput>) -> (Outcome, Vec<VisitEvent>) {
     let context = ReaderContext {
         reader: ReaderId::new(1),
         mode: ReaderMode::PinOnly,
         mode_since: common::morning(),
         staff_passcode: None,
         capabilities: reader.capabilities(),
+        legacy_reminder_seconds: 30 * 60,
     };
     let visit = Visit::new(context, VisitSettings::default(), common::morning());
-    let pin = |digits: &[u8]| Input::PinEntered(onshi::SecretBytes::from(digits.to_vec()));
-    let mut patient = Patient(
-        vec![pin(b"9999"), pin(b"1234"), Input::ConsentAnswer(true)],
-        common::morning(),
-    );
+    let mut patient = PinPatient {
+        inputs,
+        now: common::morning(),
+        events: Vec::new(),
+    };
     let outcome = run_visit(
         visit,
-        &mut reader,
+        reader,
         &mut onshi::sim::VirtualFaceMatcher,
         &mut patient,
+    );
+    (outcome, patient.events)
+}
+
+/// A whole reception visit, driven by `run_visit`, through pcscd.
+#[test]
+fn a_reception_visit_through_pcscd() {
+    let Some(_reader) = enabled() else { return };
+    let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
+    let placed = place(&virtual_card);
+    let mut reader = open_reader();
+    let pin = |digits: &str| UserInput::PinEntered(digits.into());
+    let (outcome, _) = pin_only_visit(
+        &mut reader,
+        vec![pin("9999"), pin("1234"), UserInput::ConsentAnswer(true)],
     );
     assert_eq!(outcome.identity(), Some(&IdentityMethod::Pin));
     assert!(outcome.consent().is_some());
@@ -237,6 +260,66 @@ fn a_reception_visit_through_pcscd() {
             .pin_remaining(PinSlot::UserAuth),
         Some(3)
     );
+    placed.remove();
+}
+
+/// Another program's try to sign with the user-authentication key, through its own PC/SC
+/// connection, without the PIN: SELECT of the JPKI-AP, then the signature (`80 2A 00 97`).
+/// The status word of the signature.
+fn another_program_signs(pin: Option<&str>) -> u16 {
+    let mut other = open_reader();
+    let _ = other.take_card_event();
+    let mut response = [0u8; 258];
+    let mut send = |command: &[u8]| -> u16 {
+        let len = other.transmit(command, &mut response).unwrap();
+        u16::from_be_bytes([response[len - 2], response[len - 1]])
+    };
+    let select_jpki = [
+        0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+    ];
+    assert_eq!(send(&select_jpki), 0x9000);
+    if let Some(pin) = pin {
+        let mut verify = vec![0x00, 0x20, 0x00, 0x98, 0x04];
+        verify.extend_from_slice(pin.as_bytes());
+        assert_eq!(send(&verify), 0x9000);
+    }
+    let digest_info = sha256_digest_info(b"a signature nobody asked for");
+    let mut sign = vec![0x80, 0x2A, 0x00, 0x97, digest_info.len() as u8];
+    sign.extend_from_slice(&digest_info);
+    sign.push(0x00);
+    send(&sign)
+}
+
+/// After a visit confirmed by PIN, with the card still on the reader, another PC/SC client
+/// cannot use the patient's key: the visit left the application, which ended the PIN's
+/// security status (real-card evidence, fact 10). The same client with the PIN can, so the
+/// refusal is the lock, not a malformed command.
+#[test]
+fn after_a_pin_visit_another_client_cannot_sign_without_the_pin() {
+    let Some(_reader) = enabled() else { return };
+    let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
+    let placed = place(&virtual_card);
+    let mut reader = open_reader();
+    let (outcome, events) = pin_only_visit(
+        &mut reader,
+        vec![
+            UserInput::PinEntered(secrets::USER_AUTH_PIN.into()),
+            UserInput::ConsentAnswer(true),
+        ],
+    );
+    assert_eq!(outcome.identity(), Some(&IdentityMethod::Pin));
+    assert!(events.contains(&VisitEvent::KeysLocked), "{events:?}");
+    assert!(!events.contains(&VisitEvent::KeysLockFailed));
+    // The visit's connection stays open (a product keeps it), the card stays on the reader.
+    assert!(virtual_card.lock().unwrap().unlocked_keys().is_empty());
+    assert_eq!(
+        another_program_signs(None),
+        0x6982,
+        "security status not satisfied"
+    );
+    // The control: with the PIN, the same command signs.
+    assert_eq!(another_program_signs(Some(secrets::USER_AUTH_PIN)), 0x9000);
+    drop(reader);
     placed.remove();
 }
 

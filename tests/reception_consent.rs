@@ -3,11 +3,13 @@
 
 mod common;
 
-use common::harness::Harness;
+use common::harness::{Harness, SELECT_ISSUER_SECURITY_DOMAIN};
+use onshi::CardEvent;
+use onshi::card::PinSlot;
 use onshi::facility::ReaderMode;
 use onshi::reception::{
-    ConsentAnswer, ConsentItem, ConsentSettings, ConsentStatus, EndReason, Input, Screen,
-    VisitEvent, VisitResult, VisitSettings, VisitStage,
+    ConsentAnswer, ConsentItem, ConsentSettings, ConsentStatus, EndReason, InputKind, RejectReason,
+    Screen, UserInput, VisitEvent, VisitResult, VisitSettings, VisitStage,
 };
 use onshi::sim::Persona;
 
@@ -22,9 +24,16 @@ fn confirmed_by_pin(settings: VisitSettings) -> Harness {
 #[test]
 fn consent_is_not_taken_before_identity() {
     let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
-    assert!(h.send(Input::ConsentAnswer(true)).is_err());
+    assert_eq!(
+        h.send(UserInput::ConsentAnswer(true)).unwrap_err().reason,
+        RejectReason::NotExpected
+    );
     h.place_card();
-    assert!(h.send(Input::ConsentAnswer(true)).is_err());
+    assert!(!h.visit.accepts(InputKind::ConsentAnswer));
+    let rejected = h.send(UserInput::ConsentAnswer(true)).unwrap_err();
+    assert_eq!(rejected.stage, VisitStage::ChoosingMethod);
+    assert_eq!(rejected.input, InputKind::ConsentAnswer);
+    assert_eq!(rejected.reason, RejectReason::NotExpected);
     let identity = h
         .events
         .iter()
@@ -43,7 +52,7 @@ fn blanket_consent_answers_every_item() {
             of: 4
         }
     );
-    h.send(Input::ConsentAnswer(true)).unwrap();
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
     let record = h.outcome().consent().unwrap();
     assert!(record.blanket);
     assert_eq!(record.answers.len(), 3);
@@ -53,7 +62,7 @@ fn blanket_consent_answers_every_item() {
 #[test]
 fn item_by_item_after_declining_the_blanket() {
     let mut h = confirmed_by_pin(VisitSettings::default());
-    h.send(Input::ConsentAnswer(false)).unwrap();
+    h.send(UserInput::ConsentAnswer(false)).unwrap();
     assert_eq!(
         h.screen(),
         &Screen::Consent {
@@ -63,7 +72,7 @@ fn item_by_item_after_declining_the_blanket() {
         }
     );
     for agreed in [true, false, true] {
-        h.send(Input::ConsentAnswer(agreed)).unwrap();
+        h.send(UserInput::ConsentAnswer(agreed)).unwrap();
     }
     let record = h.outcome().consent().unwrap();
     assert!(!record.blanket);
@@ -106,16 +115,16 @@ fn vendor_items_without_blanket_option() {
         h.screen().text().ja,
         "（1/1）電子処方箋の提供に同意しますか？"
     );
-    h.send(Input::ConsentAnswer(true)).unwrap();
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
     assert_eq!(h.outcome().consent().unwrap().answers.len(), 1);
 }
 
 #[test]
 fn removal_mid_consent_keeps_no_partial_answers() {
     let mut h = confirmed_by_pin(VisitSettings::default());
-    h.send(Input::ConsentAnswer(false)).unwrap();
-    h.send(Input::ConsentAnswer(true)).unwrap();
-    h.send(Input::CardRemoved).unwrap();
+    h.send(UserInput::ConsentAnswer(false)).unwrap();
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
+    h.send(CardEvent::Removed).unwrap();
     match &h.outcome().result {
         VisitResult::Confirmed { consent, .. } => assert_eq!(
             consent,
@@ -130,7 +139,8 @@ fn removal_mid_consent_keeps_no_partial_answers() {
         h.screen(),
         &Screen::Done {
             eligibility_only: None,
-            consent_given: false
+            consent_given: false,
+            renewal_alert: false,
         }
     );
 }
@@ -165,21 +175,79 @@ fn walking_away_before_identity_confirms_nothing() {
             reason: EndReason::TimedOut
         }
     );
-    assert!(
-        h.send(Input::ConsentAnswer(true)).is_err(),
+    assert_eq!(
+        h.send(UserInput::ConsentAnswer(true)).unwrap_err().reason,
+        RejectReason::Finished,
         "a finished visit takes nothing"
     );
+    assert!(h.visit.expected_inputs().is_empty());
 }
 
 #[test]
 fn outcome_and_events_carry_no_secret() {
     let mut h = confirmed_by_pin(VisitSettings::default());
-    h.send(Input::ConsentAnswer(true)).unwrap();
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
     let outcome = serde_json::to_string(h.outcome()).unwrap();
     let events = serde_json::to_string(&h.events).unwrap();
-    for secret in ["1234", "85040120305678", "123456789018", "31323334"] {
+    // The PIN, 照合番号B (era year and western year), the My Number, the PIN's bytes.
+    let b = h.verification_b();
+    let b = String::from_utf8(b.secret().expose_secret().to_vec()).unwrap();
+    assert_eq!(&b[..6], "600401");
+    for secret in [
+        "1234",
+        b.as_str(),
+        "85040120305678",
+        "123456789018",
+        "31323334",
+    ] {
         assert!(!outcome.contains(secret), "{secret} in the outcome");
         assert!(!events.contains(secret), "{secret} in the events");
     }
     assert!(outcome.contains("\"method\":\"pin\""), "{outcome}");
+}
+
+#[test]
+fn the_keys_are_locked_before_the_first_consent_screen() {
+    let h = confirmed_by_pin(VisitSettings::default());
+    // The last command the visit sent: leave the application for the Issuer Security Domain,
+    // while the visit is locking the card; only then the consent screen.
+    let (last, _, stage) = h.transmitted.last().unwrap();
+    assert_eq!(last.as_slice(), SELECT_ISSUER_SECURITY_DOMAIN);
+    assert_eq!(*stage, VisitStage::LockingCard);
+    assert_eq!(h.keys_locked(), 1);
+    let locked = h
+        .events
+        .iter()
+        .position(|e| *e == VisitEvent::KeysLocked)
+        .unwrap();
+    let identity = h
+        .events
+        .iter()
+        .position(|e| matches!(e, VisitEvent::IdentityConfirmed { .. }))
+        .unwrap();
+    assert!(identity < locked);
+    assert!(matches!(h.screen(), Screen::Consent { .. }));
+    assert!(!h.card.is_verified(PinSlot::UserAuth));
+    assert!(!h.card.is_verified(PinSlot::CardFaceVerificationB));
+}
+
+#[test]
+fn no_key_to_lock_without_a_verify() {
+    // The iPhone authenticates on the phone: nothing was sent to a card, nothing to lock.
+    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    let der = h
+        .card
+        .data(
+            onshi::card::Application::Jpki,
+            onshi::card::jpki::USER_AUTH_CERTIFICATE,
+        )
+        .unwrap()
+        .to_vec();
+    h.send(UserInput::IPhoneAuthenticated {
+        certificate_der: der,
+    })
+    .unwrap();
+    assert_eq!(h.stage(), VisitStage::Consent);
+    assert!(!h.saw(|e| *e == VisitEvent::KeysLocked));
+    assert_eq!(h.keys_locked(), 0);
 }

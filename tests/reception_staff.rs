@@ -4,29 +4,61 @@
 mod common;
 
 use common::harness::{Harness, STAFF_PASSCODE, facility, secret, staff};
-use onshi::ReaderCapabilities;
 use onshi::facility::{ReaderId, ReaderMode};
 use onshi::reception::{
-    IdentityMethod, Input, MethodChoice, ReaderContext, Screen, StaffCheckAvailability,
-    StaffCheckKind, StaffNotice, VisitEvent, VisitSettings, VisitStage,
+    CardIdentity, IdentityMethod, Input, InputKind, InputRejected, MethodChoice, ReaderContext,
+    RejectReason, Screen, StaffCheckAvailability, StaffCheckKind, StaffNotice, UserInput,
+    VisitEvent, VisitSettings, VisitStage, policy::NotOffered,
 };
 use onshi::sim::Persona;
+use onshi::{CardEvent, ReaderCapabilities};
 
 fn passcode(h: &mut Harness, code: &str) {
-    h.send(Input::StaffPasscode {
+    h.send(UserInput::StaffPasscode {
         staff_id: staff("nurse-07"),
         passcode: secret(code),
     })
     .unwrap();
 }
 
+/// Settings that offer the staff check on the first screen.
+fn always() -> VisitSettings {
+    VisitSettings {
+        staff_check: StaffCheckAvailability::Always,
+        ..VisitSettings::default()
+    }
+}
+
+/// Fails face authentication (the scripted matcher finds no face): the staff check is offered.
+fn fail_face(h: &mut Harness) {
+    h.send(UserInput::Choose(MethodChoice::Face)).unwrap();
+    assert_eq!(
+        h.screen(),
+        &Screen::FaceFailed {
+            options: vec![MethodChoice::Pin, MethodChoice::StaffCheck]
+        }
+    );
+}
+
+fn confirm_on_terminal(staff_id: &str, card: CardIdentity) -> UserInput {
+    UserInput::StaffConfirmedOnTerminal {
+        staff_id: staff(staff_id),
+        card,
+    }
+}
+
 #[test]
 fn the_right_passcode_confirms_identity() {
     let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
     h.place_card();
-    h.send(Input::Choose(MethodChoice::StaffCheck)).unwrap();
+    fail_face(&mut h);
+    h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
     assert_eq!(h.screen(), &Screen::StaffPasscode { attempts_left: 3 });
     passcode(&mut h, STAFF_PASSCODE);
+    assert!(h.saw(|e| *e
+        == VisitEvent::StaffPasscodeAccepted {
+            staff_id: staff("nurse-07")
+        }));
     h.answer_all_consent(true);
     assert_eq!(
         h.outcome().identity(),
@@ -35,13 +67,66 @@ fn the_right_passcode_confirms_identity() {
             kind: StaffCheckKind::OnReader
         })
     );
+    assert_eq!(h.outcome().staff_passcode_failures, 0);
+}
+
+#[test]
+fn the_staff_check_is_not_offered_before_a_face_failure_by_default() {
+    assert_eq!(
+        VisitSettings::default().staff_check,
+        StaffCheckAvailability::AfterFaceFailure
+    );
+    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    h.place_card();
+    assert_eq!(
+        h.screen(),
+        &Screen::ChooseMethod {
+            options: vec![MethodChoice::Face, MethodChoice::Pin],
+            pin_tries_left: Some(3)
+        }
+    );
+    assert_eq!(
+        h.send(UserInput::Choose(MethodChoice::StaffCheck)),
+        Err(InputRejected {
+            stage: VisitStage::ChoosingMethod,
+            input: InputKind::Choose,
+            reason: RejectReason::NotOffered {
+                method: MethodChoice::StaffCheck,
+                why: NotOffered::NotYet,
+            },
+        })
+    );
+    assert!(!h.screen().text().ja.contains("職員による顔写真確認"));
+    fail_face(&mut h);
+    assert!(h.screen().text().ja.contains("職員による顔写真確認"));
+    assert!(h.screen().text().en.contains("staff photo check"));
+}
+
+#[test]
+fn always_puts_the_staff_check_on_the_first_screen() {
+    let mut h = Harness::with_settings(Persona::Standard, ReaderMode::Unattended, always());
+    h.place_card();
+    assert_eq!(
+        h.screen(),
+        &Screen::ChooseMethod {
+            options: vec![
+                MethodChoice::Face,
+                MethodChoice::Pin,
+                MethodChoice::StaffCheck
+            ],
+            pin_tries_left: Some(3)
+        }
+    );
+    h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
+    passcode(&mut h, STAFF_PASSCODE);
+    assert_eq!(h.stage(), VisitStage::Consent);
 }
 
 #[test]
 fn the_card_pin_is_not_the_passcode_and_wrong_ones_are_limited() {
-    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    let mut h = Harness::with_settings(Persona::Standard, ReaderMode::Unattended, always());
     h.place_card();
-    h.send(Input::Choose(MethodChoice::StaffCheck)).unwrap();
+    h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
     passcode(&mut h, "1234");
     assert_eq!(h.screen(), &Screen::StaffPasscodeWrong { attempts_left: 2 });
     passcode(&mut h, "0000");
@@ -54,7 +139,17 @@ fn the_card_pin_is_not_the_passcode_and_wrong_ones_are_limited() {
             pin_tries_left: Some(3)
         }
     );
-    assert!(h.send(Input::Choose(MethodChoice::StaffCheck)).is_err());
+    assert_eq!(
+        h.send(UserInput::Choose(MethodChoice::StaffCheck)),
+        Err(InputRejected {
+            stage: VisitStage::ChoosingMethod,
+            input: InputKind::Choose,
+            reason: RejectReason::NotOffered {
+                method: MethodChoice::StaffCheck,
+                why: NotOffered::StaffCheckWithdrawn,
+            },
+        })
+    );
     let failures: Vec<u8> = h
         .events
         .iter()
@@ -67,9 +162,30 @@ fn the_card_pin_is_not_the_passcode_and_wrong_ones_are_limited() {
     // The audit never carries the passcode.
     let json = serde_json::to_string(&h.events).unwrap();
     assert!(!json.contains("9999") && !json.contains("1234"), "{json}");
-    h.send(Input::Choose(MethodChoice::Pin)).unwrap();
+    h.send(UserInput::Choose(MethodChoice::Pin)).unwrap();
     h.pin("1234").unwrap();
     h.answer_all_consent(true);
+    assert_eq!(h.outcome().staff_passcode_failures, 3);
+}
+
+#[test]
+fn wrong_passcodes_after_a_face_failure_leave_the_pin() {
+    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    h.place_card();
+    fail_face(&mut h);
+    h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
+    for code in ["0000", "1111", "2222"] {
+        passcode(&mut h, code);
+    }
+    assert!(h.saw(|e| *e == VisitEvent::StaffCheckWithdrawn));
+    // The PIN is all that is left: it is asked at once.
+    assert!(h.screens.contains(&Screen::FaceFailed {
+        options: vec![MethodChoice::Pin]
+    }));
+    assert_eq!(h.screen(), &Screen::EnterPin { tries_left: 3 });
+    h.pin("1234").unwrap();
+    h.answer_all_consent(true);
+    assert_eq!(h.outcome().identity(), Some(&IdentityMethod::Pin));
     assert_eq!(h.outcome().staff_passcode_failures, 3);
 }
 
@@ -88,11 +204,34 @@ fn after_face_failure_only() {
             pin_tries_left: Some(3)
         }
     );
-    h.send(Input::Choose(MethodChoice::Face)).unwrap();
+    h.send(UserInput::Choose(MethodChoice::Face)).unwrap();
     assert_eq!(
         h.screen(),
         &Screen::FaceFailed {
             options: vec![MethodChoice::Pin, MethodChoice::StaffCheck]
+        }
+    );
+}
+
+#[test]
+fn the_staff_check_can_be_turned_off() {
+    let settings = VisitSettings {
+        staff_check: StaffCheckAvailability::Never,
+        ..VisitSettings::default()
+    };
+    let mut h = Harness::with_settings(Persona::Standard, ReaderMode::Unattended, settings);
+    h.place_card();
+    h.send(UserInput::Choose(MethodChoice::Face)).unwrap();
+    assert!(h.screens.contains(&Screen::FaceFailed {
+        options: vec![MethodChoice::Pin]
+    }));
+    assert_eq!(
+        h.send(UserInput::Choose(MethodChoice::StaffCheck))
+            .unwrap_err()
+            .reason,
+        RejectReason::NotOffered {
+            method: MethodChoice::StaffCheck,
+            why: NotOffered::Disabled,
         }
     );
 }
@@ -104,7 +243,8 @@ fn no_passcode_set_means_no_staff_check() {
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
             .unwrap();
     context.staff_passcode = None;
-    let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
+    // Even where the facility wants it on the first screen.
+    let mut h = Harness::with_context(Persona::Standard, context, always());
     h.place_card();
     assert_eq!(
         h.screen(),
@@ -113,18 +253,52 @@ fn no_passcode_set_means_no_staff_check() {
             pin_tries_left: Some(3)
         }
     );
+    assert_eq!(
+        h.send(UserInput::Choose(MethodChoice::StaffCheck))
+            .unwrap_err()
+            .reason,
+        RejectReason::NotOffered {
+            method: MethodChoice::StaffCheck,
+            why: NotOffered::NoPasscode,
+        }
+    );
 }
 
 #[test]
-fn legacy_visual_mode_staff_first_then_card_then_consent() {
+fn legacy_visual_mode_card_then_staff_then_consent() {
     let mut h = Harness::new(Persona::Standard, ReaderMode::LegacyVisual);
-    assert_eq!(h.screen(), &Screen::WaitingForStaff);
-    h.send(Input::StaffConfirmedOnTerminal {
-        staff_id: staff("clerk-2"),
-    })
-    .unwrap();
+    // The visit starts like any other: place the card.
     assert_eq!(h.screen(), &Screen::PlaceCard);
-    h.send(Input::CardPlaced).unwrap();
+    // A confirmation before the card is read is for no card: refused.
+    let someone = CardIdentity {
+        chip_serial: "0000000099000001".into(),
+        certificate_serial: None,
+    };
+    assert_eq!(
+        h.send(confirm_on_terminal("clerk-2", someone)),
+        Err(InputRejected {
+            stage: VisitStage::AwaitingCard,
+            input: InputKind::StaffConfirmedOnTerminal,
+            reason: RejectReason::NotExpected,
+        })
+    );
+    h.place_card();
+    assert_eq!(h.stage(), VisitStage::AwaitingStaffConfirmation);
+    assert_eq!(h.screen(), &Screen::WaitingForStaff);
+    // The terminal is told which card to check.
+    let card = h
+        .card_to_confirm()
+        .expect("the terminal is asked to confirm");
+    assert!(card.certificate_serial.is_some());
+    assert_eq!(
+        h.notices,
+        [StaffNotice::ConfirmCard {
+            reader: ReaderId::new(1),
+            card: card.clone(),
+        }]
+    );
+    h.send(confirm_on_terminal("clerk-2", card.clone()))
+        .unwrap();
     assert_eq!(h.stage(), VisitStage::Consent);
     h.answer_all_consent(true);
     assert_eq!(
@@ -134,23 +308,98 @@ fn legacy_visual_mode_staff_first_then_card_then_consent() {
             kind: StaffCheckKind::LegacyTerminal
         })
     );
-    // Neither PIN nor face was offered or touched.
+    assert_eq!(h.outcome().card, Some(card));
+    // Neither PIN nor face was offered or touched: no count asked, nothing verified, so
+    // nothing to lock.
     assert_eq!(h.user_pin_verifications(), 0);
-    assert!(h.send(Input::Choose(MethodChoice::Face)).is_err());
+    assert_eq!(h.user_pin_queries(), 0);
+    assert!(!h.card.log().iter().any(|e| e.is_key_verification()));
+    assert_eq!(h.keys_locked(), 0);
+    assert_eq!(h.captures, 0);
+    assert_eq!(
+        h.send(UserInput::Choose(MethodChoice::Face))
+            .unwrap_err()
+            .reason,
+        RejectReason::Finished
+    );
 }
 
 #[test]
 fn legacy_visual_mode_card_first_waits_for_staff() {
     let mut h = Harness::new(Persona::PinBlocked, ReaderMode::LegacyVisual);
-    h.send(Input::CardPlaced).unwrap();
+    h.send(CardEvent::Inserted).unwrap();
     assert_eq!(h.stage(), VisitStage::AwaitingStaffConfirmation);
     assert_eq!(h.screen(), &Screen::WaitingForStaff);
-    assert!(h.send(Input::Choose(MethodChoice::Pin)).is_err());
-    h.send(Input::StaffConfirmedOnTerminal {
-        staff_id: staff("clerk-2"),
-    })
-    .unwrap();
+    assert!(h.visit.accepts(InputKind::StaffConfirmedOnTerminal));
+    assert!(!h.visit.accepts(InputKind::Choose));
+    assert_eq!(
+        h.send(UserInput::Choose(MethodChoice::Pin))
+            .unwrap_err()
+            .reason,
+        RejectReason::NotExpected
+    );
+    let card = h.card_to_confirm().unwrap();
+    h.send(confirm_on_terminal("clerk-2", card)).unwrap();
     assert_eq!(h.stage(), VisitStage::Consent);
+}
+
+#[test]
+fn legacy_visual_mode_refuses_a_confirmation_of_another_card() {
+    let mut h = Harness::new(Persona::Standard, ReaderMode::LegacyVisual);
+    h.place_card();
+    let card = h.card_to_confirm().unwrap();
+    // The confirmation of the previous patient's card, or of one read elsewhere.
+    let another = CardIdentity {
+        chip_serial: format!("{}X", card.chip_serial),
+        ..card.clone()
+    };
+    assert_eq!(
+        h.send(confirm_on_terminal("clerk-2", another)),
+        Err(InputRejected {
+            stage: VisitStage::AwaitingStaffConfirmation,
+            input: InputKind::StaffConfirmedOnTerminal,
+            reason: RejectReason::AnotherCard,
+        })
+    );
+    let other_certificate = CardIdentity {
+        certificate_serial: Some("00".into()),
+        ..card.clone()
+    };
+    assert_eq!(
+        h.send(confirm_on_terminal("clerk-2", other_certificate))
+            .unwrap_err()
+            .reason,
+        RejectReason::AnotherCard
+    );
+    assert!(!h.saw(|e| matches!(e, VisitEvent::IdentityConfirmed { .. })));
+    // The confirmation naming the card on the reader goes through.
+    h.send(confirm_on_terminal("clerk-2", card)).unwrap();
+    assert_eq!(h.stage(), VisitStage::Consent);
+}
+
+#[test]
+fn legacy_visual_mode_a_card_read_before_it_was_swapped_is_not_confirmed() {
+    let mut h = Harness::new(Persona::Standard, ReaderMode::LegacyVisual);
+    h.place_card();
+    let first = h.card_to_confirm().unwrap();
+    // Another card is placed before the staff confirm: the terminal is asked again.
+    h.persona = Persona::OneTryLeft;
+    h.card = Persona::OneTryLeft.card(common::today());
+    h.place_card();
+    assert!(h.saw(|e| *e == VisitEvent::CardChanged));
+    let second = h.card_to_confirm().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(h.notices.len(), 2);
+    assert_eq!(
+        h.send(confirm_on_terminal("clerk-2", first))
+            .unwrap_err()
+            .reason,
+        RejectReason::AnotherCard
+    );
+    h.send(confirm_on_terminal("clerk-2", second.clone()))
+        .unwrap();
+    h.answer_all_consent(true);
+    assert_eq!(h.outcome().card, Some(second));
 }
 
 #[test]
@@ -164,6 +413,10 @@ fn legacy_visual_mode_reminds_staff() {
     let context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
             .unwrap();
+    assert_eq!(
+        context.legacy_reminder_seconds,
+        facility.config().legacy_mode_reminder_seconds
+    );
     let mut later = Harness::with_context(Persona::Standard, context, VisitSettings::default());
     later.now = later.now.saturating_add_seconds(31 * 60);
     later.send(Input::Tick).unwrap();
@@ -179,14 +432,50 @@ fn legacy_visual_mode_reminds_staff() {
 }
 
 #[test]
+fn the_visit_wakes_for_the_legacy_reminder() {
+    let facility = facility(ReaderMode::LegacyVisual);
+    let mut context =
+        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap();
+    // The reminder is due 60 s into the visit, before its idle deadline.
+    context.legacy_reminder_seconds = 60;
+    let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
+    assert_eq!(
+        h.deadline,
+        Some(common::morning().saturating_add_seconds(60))
+    );
+    h.wait(60);
+    assert_eq!(h.notices.len(), 1);
+    assert!(h.saw(|e| matches!(e, VisitEvent::LegacyModeReminder { .. })));
+    // Then the idle deadline.
+    assert_eq!(
+        h.deadline,
+        Some(common::morning().saturating_add_seconds(120))
+    );
+}
+
+#[test]
 fn terminal_confirmation_is_refused_outside_legacy_mode() {
     let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
-    assert!(
-        h.send(Input::StaffConfirmedOnTerminal {
-            staff_id: staff("clerk-2")
-        })
-        .is_err()
+    let someone = CardIdentity {
+        chip_serial: "0000000099000001".into(),
+        certificate_serial: None,
+    };
+    assert_eq!(
+        h.send(confirm_on_terminal("clerk-2", someone.clone()))
+            .unwrap_err()
+            .reason,
+        RejectReason::NotExpected
     );
+    h.place_card();
+    assert!(!h.visit.accepts(InputKind::StaffConfirmedOnTerminal));
+    assert_eq!(
+        h.send(confirm_on_terminal("clerk-2", someone))
+            .unwrap_err()
+            .reason,
+        RejectReason::NotExpected
+    );
+    assert!(h.notices.is_empty(), "no card to confirm is announced");
 }
 
 #[test]
@@ -200,15 +489,15 @@ fn wrong_passcodes_add_up_across_visits_until_the_lock() {
         )
         .unwrap();
         let offered = context.staff_passcode.is_some();
-        let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
+        let mut h = Harness::with_context(Persona::Standard, context, always());
         h.place_card();
         if offered {
-            h.send(Input::Choose(MethodChoice::StaffCheck)).unwrap();
+            h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
             for _ in 0..3 {
                 passcode(&mut h, "0000");
             }
         }
-        h.send(Input::CardRemoved).unwrap();
+        h.send(CardEvent::Removed).unwrap();
         h.outcome().record_in(&mut facility);
         // 3 wrong per visit; the default lock is at 10.
         assert_eq!(
@@ -221,13 +510,79 @@ fn wrong_passcodes_add_up_across_visits_until_the_lock() {
     let context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
             .unwrap();
-    let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
+    let mut h = Harness::with_context(Persona::Standard, context, always());
     h.place_card();
     assert_eq!(
         h.screen(),
         &Screen::ChooseMethod {
             options: vec![MethodChoice::Face, MethodChoice::Pin],
             pin_tries_left: Some(3)
+        }
+    );
+}
+
+#[test]
+fn legacy_visual_mode_takes_what_it_says_it_takes() {
+    let mut h = Harness::new(Persona::Standard, ReaderMode::LegacyVisual);
+    h.place_card();
+    assert_eq!(h.stage(), VisitStage::AwaitingStaffConfirmation);
+    let said = h.visit.accepts(InputKind::DeclareLegalRepresentative);
+    let taken = h.send(UserInput::DeclareLegalRepresentative);
+    // Observed: said = true, taken = Err(NotExpected).
+    assert_eq!(
+        said,
+        taken.is_ok(),
+        "accepts() said {said}, handle() gave {taken:?}"
+    );
+}
+
+#[test]
+fn legacy_visual_mode_takes_no_verification_number_b() {
+    // No photo is read in the legacy mode: the OCR's 照合番号B is refused and is no activity.
+    let mut h = Harness::new(Persona::Standard, ReaderMode::LegacyVisual);
+    h.send(CardEvent::Inserted).unwrap();
+    assert_eq!(h.stage(), VisitStage::AwaitingStaffConfirmation);
+    assert!(!h.visit.accepts(InputKind::VerificationNumberB));
+    let deadline = h.deadline;
+    h.now = h.now.saturating_add_seconds(30);
+    let b = h.verification_b();
+    assert_eq!(
+        h.send(UserInput::VerificationNumberB(b))
+            .unwrap_err()
+            .reason,
+        RejectReason::VerificationNumberB
+    );
+    assert_eq!(h.deadline, deadline);
+}
+
+#[test]
+fn nothing_left_to_offer_ends_the_visit_without_an_empty_choice_screen() {
+    // A card with no PIN set (顔認証マイナンバーカード) on a PIN-only reader with no staff
+    // passcode: no method at all.
+    let facility = facility(ReaderMode::PinOnly);
+    let mut context =
+        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap();
+    context.staff_passcode = None;
+    let mut h = Harness::with_context(Persona::FaceAuthCard, context, VisitSettings::default());
+    h.place_card();
+    assert_eq!(
+        h.outcome().result,
+        onshi::reception::VisitResult::NotConfirmed {
+            reason: onshi::reception::EndReason::NoMethodLeft
+        }
+    );
+    assert!(
+        !h.screens
+            .iter()
+            .any(|s| matches!(s, Screen::ChooseMethod { options, .. } if options.is_empty())),
+        "{:?}",
+        h.screens
+    );
+    assert_eq!(
+        h.screen(),
+        &Screen::Ended {
+            reason: onshi::reception::EndReason::NoMethodLeft
         }
     );
 }

@@ -12,10 +12,21 @@ use super::records::{
     BasicInfo, CardFaceEntries, CardKind, CardVerifiableCertificate, CertificateAvailability,
     IntegrityRecord, MyNumber, TokenInfo, UserAuthCertificate,
 };
-use super::session::{CardOperation, CardState, Exchange, ExchangeStats, Poll};
+use super::session::{
+    CardOperation, CardState, Exchange, ExchangeStats, FreshRetryCount, Poll, Span,
+};
 use super::{Application, CardFile, FileSize, Pin, PinSlot, PinStatus, card_face, card_info};
 use crate::error::{CardIncompatible, Error, UsageError};
-use crate::reader::CardReader;
+use crate::reader::{CardEvent, CardReader, TransportError};
+
+/// The error an operation ends with when the card changed under it.
+const fn event_error(event: CardEvent) -> TransportError {
+    match event {
+        CardEvent::Inserted => TransportError::CardChanged,
+        CardEvent::Removed => TransportError::CardRemoved,
+        CardEvent::Reset => TransportError::CardReset,
+    }
+}
 
 /// The My Number Card on a reader: typed operations that each run to completion.
 ///
@@ -23,15 +34,18 @@ use crate::reader::CardReader;
 /// forgets what it knew, so a retry count is never carried over to another card or session.
 ///
 /// ```
-/// use onshi::card::{Card, Pin, PinKind, PinSlot, PinStatus, VerifyOutcome};
+/// use onshi::card::{Card, Pin, PinKind, PinSlot, VerifyOutcome};
 /// use onshi::sim::{Persona, VirtualReader};
 ///
 /// let mut card = Card::new(VirtualReader::with_persona(Persona::Standard));
-/// assert_eq!(card.pin_status(PinSlot::UserAuth)?, PinStatus::Remaining(3));
+/// // The count comes from the card, and a VERIFY needs it.
+/// let count = card.fresh_count(PinSlot::UserAuth)?;
+/// assert_eq!(count.tries_left(), 3);
 /// let wrong = Pin::new(PinKind::UserAuth, "9999")?;
-/// assert_eq!(card.verify(PinSlot::UserAuth, wrong)?, VerifyOutcome::WrongPin { tries_left: 2 });
+/// assert_eq!(card.verify(count, wrong)?, VerifyOutcome::WrongPin { tries_left: 2 });
+/// let count = card.state().fresh_count(PinSlot::UserAuth).expect("2 left");
 /// let right = Pin::new(PinKind::UserAuth, "1234")?;
-/// assert_eq!(card.verify(PinSlot::UserAuth, right)?, VerifyOutcome::Verified);
+/// assert_eq!(card.verify(count, right)?, VerifyOutcome::Verified);
 /// # Ok::<(), onshi::Error>(())
 /// ```
 #[derive(Debug)]
@@ -63,37 +77,69 @@ impl<R: CardReader> Card<R> {
 
     /// Runs `operation` to completion over the reader.
     ///
+    /// The reader's card events are taken before every command, the first included: a
+    /// command meant for a card that was reset, removed or replaced since the card layer last
+    /// looked is not sent, and the operation ends with the matching [`TransportError`]
+    /// (`CardReset`, `CardRemoved`, `CardChanged`), after which the card layer has forgotten
+    /// what it knew of the card and the next operation starts afresh. A caller that watches
+    /// the reader itself takes the events first ([`CardReader::take_card_event`]). Commands the
+    /// operation marks exclusive are sent while the card is this program's alone
+    /// ([`CardReader::begin_exclusive`]).
+    ///
     /// # Errors
     ///
-    /// The operation's error, or the reader's [`TransportError`](crate::TransportError). A
-    /// command is never resent after a transport error.
+    /// The operation's error, or the reader's [`TransportError`]. A command is never resent
+    /// after a transport error.
     pub fn run<O: CardOperation>(&mut self, operation: O) -> Result<O::Output, Error> {
-        if let Some(event) = self.reader.take_card_event() {
-            self.state.card_event(event);
-        }
         let mut exchange = Exchange::new(operation);
         let mut poll = exchange.start(&mut self.state);
-        loop {
-            let (command, capacity) = match poll {
-                Poll::Done(result) => return result,
-                Poll::Transmit {
-                    command,
-                    response_capacity,
-                } => (command, response_capacity),
+        let mut held = false;
+        let result = loop {
+            let Poll::Transmit { span, .. } = poll else {
+                let Poll::Done(result) = poll else {
+                    break Err(UsageError::OutOfOrder.into());
+                };
+                break result;
+            };
+            if let Some(event) = self.reader.take_card_event() {
+                poll = exchange.handle_transport_error(&mut self.state, event_error(event));
+                continue;
+            }
+            if matches!(span, Span::Exclusive { .. }) && !held {
+                if let Err(error) = self.reader.begin_exclusive() {
+                    poll = exchange.handle_transport_error(&mut self.state, error);
+                    continue;
+                }
+                held = true;
+            }
+            let Poll::Transmit {
+                command,
+                response_capacity,
+                ..
+            } = poll
+            else {
+                continue;
             };
             self.response.clear();
-            self.response.resize(capacity, 0);
-            match self.reader.transmit(command, &mut self.response) {
+            self.response.resize(response_capacity, 0);
+            let sent = self.reader.transmit(command, &mut self.response);
+            if held && span != (Span::Exclusive { hold: true }) {
+                self.reader.end_exclusive();
+                held = false;
+            }
+            poll = match sent {
                 Ok(len) => {
                     let len = len.min(self.response.len());
                     let bytes = self.response.get(..len).unwrap_or(&[]);
-                    poll = exchange.handle_response(&mut self.state, bytes);
+                    exchange.handle_response(&mut self.state, bytes)
                 }
-                Err(error) => {
-                    poll = exchange.handle_transport_error(&mut self.state, error);
-                }
-            }
+                Err(error) => exchange.handle_transport_error(&mut self.state, error),
+            };
+        };
+        if held {
+            self.reader.end_exclusive();
         }
+        result
     }
 
     /// Selects an application (skipped when it is already selected).
@@ -165,17 +211,34 @@ impl<R: CardReader> Card<R> {
         Ok(PinReport { kind, pins })
     }
 
-    /// Verifies a PIN with exactly one VERIFY, never resent. Refused without sending anything
-    /// unless the card's last report for the slot shows tries left: call
-    /// [`pin_status`](Self::pin_status) first.
+    /// Asks the retry count of `slot` (spending nothing) and hands out the count a VERIFY
+    /// needs.
     ///
     /// # Errors
     ///
-    /// [`UsageError::RetryCountNotFresh`](crate::error::UsageError::RetryCountNotFresh),
-    /// [`UsageError::PinBlocked`](crate::error::UsageError::PinBlocked), transport and card
+    /// [`UsageError::PinBlocked`] for a blocked PIN, [`CardIncompatible::PinNotSet`] for a key
+    /// the card does not have, transport and card errors.
+    pub fn fresh_count(&mut self, slot: PinSlot) -> Result<FreshRetryCount, Error> {
+        match self.pin_status(slot)? {
+            PinStatus::NotSet => Err(CardIncompatible::PinNotSet(slot).into()),
+            _ => self
+                .state
+                .fresh_count(slot)
+                .ok_or_else(|| UsageError::PinBlocked(slot).into()),
+        }
+    }
+
+    /// Checks a PIN: in one exclusive span the count is read again and, only if it is still
+    /// `count`, exactly one VERIFY naming the key EF is sent, never resent. `count` comes from
+    /// the card ([`fresh_count`](Self::fresh_count), or [`CardState::fresh_count`] after a
+    /// [`pin_status`](Self::pin_status)); a count from before a reset is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`UsageError::RetryCountNotFresh`], [`UsageError::PinKindMismatch`], transport and card
     /// errors.
-    pub fn verify(&mut self, slot: PinSlot, pin: Pin) -> Result<VerifyOutcome, Error> {
-        self.run(VerifyPin::new(slot, pin))
+    pub fn verify(&mut self, count: FreshRetryCount, pin: Pin) -> Result<VerifyOutcome, Error> {
+        self.run(VerifyPin::new(count, pin))
     }
 
     /// Reads a file whose size comes from its own DER/BER header.
@@ -350,17 +413,15 @@ impl<R: CardReader> Card<R> {
         self.sign(CardKey::UserAuth, SignatureScheme::Verbatim, digest_info)
     }
 
-    /// One VERIFY after a retry query if the count is not known; an outcome other than
-    /// verified is an error.
+    /// One VERIFY against the count the card reports now; an outcome other than verified is
+    /// an error.
     fn verify_fresh(&mut self, slot: PinSlot, pin: Pin) -> Result<(), Error> {
-        if self.state.pin_status(slot) == PinStatus::Unknown {
-            self.pin_status(slot)?;
-        }
-        match self.verify(slot, pin)? {
+        let count = self.fresh_count(slot)?;
+        match self.verify(count, pin)? {
             VerifyOutcome::Verified => Ok(()),
-            VerifyOutcome::WrongPin { .. } | VerifyOutcome::Blocked => {
-                Err(UsageError::PinNotVerified(slot).into())
-            }
+            VerifyOutcome::WrongPin { .. }
+            | VerifyOutcome::Blocked
+            | VerifyOutcome::CountChanged { .. } => Err(UsageError::PinNotVerified(slot).into()),
         }
     }
 

@@ -28,7 +28,8 @@ pub use records::{
     SmartphonePlatform, TokenInfo, UserAuthCertificate,
 };
 pub use session::{
-    CardOperation, CardState, Exchange, ExchangeStats, Map, Poll, Recovery, Reply, Request, Step,
+    CardOperation, CardState, Exchange, ExchangeStats, FreshRetryCount, KeyAddressing, Map, Poll,
+    Recovery, Reply, Request, Span, Step,
 };
 
 /// MF-level data objects (GET DATA tags) a probed card answers (real-card evidence, fact 11).

@@ -48,6 +48,14 @@ impl PinKind {
         }
     }
 
+    /// Whether this is a PIN a person chooses and a wrong one costs one of few tries (the
+    /// user-authentication PIN, the signing password, the card-info PIN), as opposed to a key
+    /// read off the card face (照合番号A and B, the birth-date key).
+    #[must_use]
+    pub const fn is_pin(self) -> bool {
+        matches!(self, Self::UserAuth | Self::Signing | Self::CardInfo)
+    }
+
     /// Shortest and longest input accepted.
     #[must_use]
     pub const fn length_range(self) -> (usize, usize) {

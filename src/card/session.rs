@@ -8,6 +8,7 @@
 //! loop.
 
 use alloc::vec::Vec;
+use core::num::NonZeroU8;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -29,8 +30,11 @@ pub struct ExchangeStats {
     pub command_bytes: u64,
     /// Bytes of the responses, status words included.
     pub response_bytes: u64,
-    /// VERIFY commands that carried a PIN (each may spend a try).
+    /// VERIFY commands that carried a PIN (user-authentication, signing or card-info PIN):
+    /// each may spend a try.
     pub pin_verifications: u32,
+    /// VERIFY commands that carried another key: 照合番号A or B, the birth-date key.
+    pub key_verifications: u32,
 }
 
 /// Which DF the card has current, as far as the card layer knows.
@@ -52,8 +56,62 @@ pub struct CardState {
     current_file: Option<FileId>,
     verified: [bool; PinSlot::ALL.len()],
     pins: [PinStatus; PinSlot::ALL.len()],
+    /// Bumped whenever what was known about the card is forgotten: a retry count from an
+    /// earlier epoch belongs to a card state that no longer holds (perhaps another card).
+    epoch: u32,
+    addressing: KeyAddressing,
     capabilities: ReaderCapabilities,
     stats: ExchangeStats,
+}
+
+/// How VERIFY and the retry query name the key EF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyAddressing {
+    /// P2 = `80 | SFI`: the command names its key EF itself, so another program's SELECT on a
+    /// shared reader cannot redirect it (`00 20 00 98` is the user-authentication PIN). The
+    /// default; a card that refuses the form for the retry query (which spends nothing) is
+    /// switched to the next one.
+    #[default]
+    ShortFileId,
+    /// SELECT EF (answered exactly `90 00`), then P2 = `80`, "the key of the current EF", all
+    /// in one exclusive span.
+    SelectedFile,
+}
+
+/// A retry count above zero, as the card reported it to this [`CardState`] since it last
+/// forgot the card: what a VERIFY needs. Only the card layer makes one
+/// ([`CardState::fresh_count`]), and a VERIFY consumes it, so a count never lets two PINs
+/// through, and a count of one card never reaches another.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FreshRetryCount {
+    slot: PinSlot,
+    tries_left: NonZeroU8,
+    epoch: u32,
+}
+
+impl FreshRetryCount {
+    /// The PIN.
+    #[must_use]
+    pub const fn slot(&self) -> PinSlot {
+        self.slot
+    }
+
+    /// Tries left.
+    #[must_use]
+    pub const fn tries_left(&self) -> u8 {
+        self.tries_left.get()
+    }
+
+    /// Whether a wrong PIN now would block it.
+    #[must_use]
+    pub const fn is_last_try(&self) -> bool {
+        self.tries_left.get() == 1
+    }
+
+    pub(crate) const fn epoch(&self) -> u32 {
+        self.epoch
+    }
 }
 
 impl CardState {
@@ -65,12 +123,15 @@ impl CardState {
             current_file: None,
             verified: [false; PinSlot::ALL.len()],
             pins: [PinStatus::Unknown; PinSlot::ALL.len()],
+            epoch: 0,
+            addressing: KeyAddressing::ShortFileId,
             capabilities,
             stats: ExchangeStats {
                 commands: 0,
                 command_bytes: 0,
                 response_bytes: 0,
                 pin_verifications: 0,
+                key_verifications: 0,
             },
         }
     }
@@ -118,13 +179,40 @@ impl CardState {
         self.capabilities
     }
 
+    /// A fresh count for `slot`: the card's last report of it, at least one try, since the
+    /// card was last forgotten. `None` when unknown, blocked or not set: ask the card first.
+    #[must_use]
+    pub fn fresh_count(&self, slot: PinSlot) -> Option<FreshRetryCount> {
+        let PinStatus::Remaining(tries) = self.pin_status(slot) else {
+            return None;
+        };
+        Some(FreshRetryCount {
+            slot,
+            tries_left: NonZeroU8::new(tries)?,
+            epoch: self.epoch,
+        })
+    }
+
+    pub(crate) const fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// How the key EFs are named to this card.
+    #[must_use]
+    pub const fn key_addressing(&self) -> KeyAddressing {
+        self.addressing
+    }
+
     /// Forgets everything about the card: after a reset, a removal or a new card, nothing that
-    /// was selected or verified holds, and every retry count must be asked again.
+    /// was selected or verified holds, every retry count must be asked again, and no count
+    /// handed out before is accepted any more.
     pub fn forget_card(&mut self) {
         self.selected = Selection::Unknown;
         self.current_file = None;
         self.verified = [false; PinSlot::ALL.len()];
         self.pins = [PinStatus::Unknown; PinSlot::ALL.len()];
+        self.addressing = KeyAddressing::ShortFileId;
+        self.epoch = self.epoch.wrapping_add(1);
     }
 
     /// Takes note of a card event reported by the reader.
@@ -132,16 +220,15 @@ impl CardState {
         self.forget_card();
     }
 
-    /// Takes note of a failed transmission. Unless the failure left the card untouched (no
-    /// service, no reader, another program holding it), what was known is forgotten: the command
-    /// may have reached the card, or the card was reset or changed.
-    pub fn transport_failed(&mut self, error: TransportError) {
-        if !matches!(
-            error,
-            TransportError::NoService | TransportError::NoReader | TransportError::SharingViolation
-        ) {
-            self.forget_card();
-        }
+    /// Takes note of a failed transmission: whatever its kind, what was known is forgotten.
+    /// The command may have reached the card (a reader that reports the service stopped may
+    /// have delivered it first), the card may have been reset or changed.
+    pub fn transport_failed(&mut self, _error: TransportError) {
+        self.forget_card();
+    }
+
+    pub(crate) fn set_key_addressing(&mut self, addressing: KeyAddressing) {
+        self.addressing = addressing;
     }
 
     pub(crate) fn set_pin_status(&mut self, slot: PinSlot, status: PinStatus) {
@@ -208,6 +295,23 @@ pub struct Request {
     command: CommandBuf,
     operation: Operation,
     recovery: Recovery,
+    span: Span,
+    verified_slot: Option<PinSlot>,
+}
+
+/// Whether a command must be sent while the card is this program's alone
+/// ([`CardReader::begin_exclusive`](crate::CardReader::begin_exclusive)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Span {
+    /// No need: other programs may send commands before and after it.
+    #[default]
+    Shared,
+    /// Inside an exclusive span, begun before it if none is held.
+    Exclusive {
+        /// Keep the span after the answer: the next command relies on this one (the VERIFY
+        /// after the count it was checked against). Otherwise it ends after the answer.
+        hold: bool,
+    },
 }
 
 /// Whether a command may be repeated to recover from `61 xx`/`6C xx`.
@@ -227,7 +331,29 @@ impl Request {
             command: command.into(),
             operation,
             recovery,
+            span: Span::Shared,
+            verified_slot: None,
         }
+    }
+
+    /// The same request, to be sent in `span`.
+    #[must_use]
+    pub const fn in_span(mut self, span: Span) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// The same request, marked as the VERIFY of `slot` with a value (for the traffic counts).
+    #[must_use]
+    pub const fn verifying(mut self, slot: PinSlot) -> Self {
+        self.verified_slot = Some(slot);
+        self
+    }
+
+    /// The span it must be sent in.
+    #[must_use]
+    pub const fn span(&self) -> Span {
+        self.span
     }
 
     /// The command.
@@ -329,8 +455,10 @@ pub enum Poll<'a, T> {
         command: &'a [u8],
         /// Bytes the response can have.
         response_capacity: usize,
+        /// Whether it must be sent while the card is this program's alone.
+        span: Span,
     },
-    /// The operation is finished.
+    /// The operation is finished. An exclusive span still held ends here.
     Done(Result<T, Error>),
 }
 
@@ -344,8 +472,8 @@ pub enum Poll<'a, T> {
 /// let mut state = CardState::new(ReaderCapabilities::SHORT_ONLY);
 /// let mut exchange = Exchange::new(QueryPinStatus::new(PinSlot::UserAuth));
 /// let mut poll = exchange.start(&mut state);
-/// // A card that answers 90 00 to both SELECTs and 63 C3 to the retry query.
-/// let answers: [&[u8]; 3] = [&[0x90, 0x00], &[0x90, 0x00], &[0x63, 0xC3]];
+/// // A card that answers 90 00 to the SELECT and 63 C3 to the retry query `00 20 00 98`.
+/// let answers: [&[u8]; 2] = [&[0x90, 0x00], &[0x63, 0xC3]];
 /// for answer in answers {
 ///     assert!(matches!(poll, Poll::Transmit { .. }));
 ///     poll = exchange.handle_response(&mut state, answer);
@@ -368,6 +496,8 @@ struct InFlight {
     /// Data gathered over `61 xx` rounds.
     collected: Zeroizing<Vec<u8>>,
     rounds: u8,
+    /// The largest response the command in flight can have.
+    capacity: usize,
 }
 
 impl<O: CardOperation> Exchange<O> {
@@ -394,6 +524,16 @@ impl<O: CardOperation> Exchange<O> {
         let Some(mut in_flight) = self.in_flight.take() else {
             return self.finish(Err(unexpected_call()));
         };
+        if bytes.len() > in_flight.capacity {
+            // More than the command asked for: not an answer to it.
+            state.forget_card();
+            return self.finish(Err(CardMisbehaved::ResponseTooLong {
+                operation: in_flight.request.operation,
+                capacity: in_flight.capacity,
+                len: bytes.len(),
+            }
+            .into()));
+        }
         let response = match Response::parse(bytes) {
             Ok(response) => response,
             Err(error) => {
@@ -442,10 +582,12 @@ impl<O: CardOperation> Exchange<O> {
             return match follow_up {
                 Ok(command) => {
                     let capacity = encode(&mut self.encoded, state, &command);
+                    in_flight.capacity = capacity;
                     self.in_flight = Some(in_flight);
                     Poll::Transmit {
                         command: &self.encoded,
                         response_capacity: capacity,
+                        span: Span::Shared,
                     }
                 }
                 Err(error) => self.finish(Err(error.into())),
@@ -487,19 +629,22 @@ impl<O: CardOperation> Exchange<O> {
         match step {
             Ok(Step::Send(request)) => {
                 let capacity = encode(&mut self.encoded, state, &request.command);
-                if request.command.as_command().instruction() == crate::apdu::ins::VERIFY
-                    && !request.command.as_command().data().is_empty()
-                {
-                    state.stats.pin_verifications += 1;
+                match request.verified_slot.map(|slot| slot.kind().is_pin()) {
+                    Some(true) => state.stats.pin_verifications += 1,
+                    Some(false) => state.stats.key_verifications += 1,
+                    None => {}
                 }
+                let span = request.span;
                 self.in_flight = Some(InFlight {
                     request,
                     collected: Zeroizing::new(Vec::new()),
                     rounds: 0,
+                    capacity,
                 });
                 Poll::Transmit {
                     command: &self.encoded,
                     response_capacity: capacity,
+                    span,
                 }
             }
             Ok(Step::Done(output)) => self.finish(Ok(output)),

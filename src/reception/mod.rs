@@ -1,21 +1,23 @@
 //! The reception flow: one patient's visit at the face-recognition card reader, sans-IO.
 //!
-//! A [`Visit`] takes [`Input`]s (card events, card responses, the patient's choices, the PIN,
-//! the face capture and match, staff actions, consent answers, ticks) and yields [`Output`]s
-//! (commands to transmit, screens, capture and match requests, deadlines, audit events, the
-//! outcome). It never reads a clock: every input comes with the time. Behind the runtime
-//! machine are the typed states of [`typed`], which make the dangerous orders impossible.
+//! A [`Visit`] takes [`Input`]s (card events, card responses, and the people's and devices'
+//! [`UserInput`]s) and yields [`Output`]s (commands to transmit, screens, capture and match
+//! requests, audit events, staff notices, the outcome). It never reads a clock: every input
+//! comes with the time.
 //!
 //! # Run loop
 //!
+//! Drain the outputs until [`Output::Wait`]; then wait for an input (or the time it names) and
+//! feed it. The output enum is exhaustive: no wildcard arm, so no output is ever dropped.
+//!
 //! ```
-//! use onshi::reception::{Input, Output, ReaderContext, Visit, VisitSettings};
+//! use onshi::reception::{Input, Output, ReaderContext, UserInput, Visit, VisitSettings};
 //! use onshi::facility::{ReaderId, ReaderMode};
 //! use onshi::sim::Persona;
-//! use onshi::time::{Date, Timestamp};
-//! use onshi::{ReaderCapabilities, SecretBytes};
+//! use onshi::time::Timestamp;
+//! use onshi::{CardEvent, ReaderCapabilities};
 //!
-//! let now = Timestamp::from_date_time(Date::new(2026, 11, 27).unwrap(), 0, 30, 0).unwrap();
+//! let now = Timestamp::from_jst(2026, 11, 27, 9, 30, 0).unwrap();
 //! let mut card = Persona::Standard.card(now.date_in_japan());
 //! let context = ReaderContext {
 //!     reader: ReaderId::new(1),
@@ -23,40 +25,67 @@
 //!     mode_since: now,
 //!     staff_passcode: None,
 //!     capabilities: ReaderCapabilities::SHORT_ONLY,
+//!     legacy_reminder_seconds: 30 * 60,
 //! };
 //! let mut visit = Visit::new(context, VisitSettings::default(), now);
-//! visit.handle(now, Input::CardPlaced)?;
-//! let mut pin_sent = false;
-//! loop {
-//!     let Some(output) = visit.poll() else {
-//!         // Waiting for the patient: here, the PIN, once.
-//!         if pin_sent { break; }
-//!         pin_sent = true;
-//!         visit.handle(now, Input::PinEntered(SecretBytes::from(b"1234".to_vec())))?;
-//!         continue;
-//!     };
-//!     match output {
+//! // What the patient does, in order.
+//! let mut patient = vec![
+//!     UserInput::ConsentAnswer(true),
+//!     UserInput::PinEntered("1234".into()),
+//! ];
+//! visit.handle(now, CardEvent::Inserted)?;
+//! let outcome = loop {
+//!     match visit.poll() {
 //!         Output::Transmit(command) => {
 //!             let response = card.respond(command.bytes());
 //!             visit.handle(now, Input::CardResponse(&response))?;
 //!         }
-//!         Output::Show(screen) => println!("{}", screen.text().en),
-//!         Output::Finished(outcome) => { println!("{:?}", outcome.result); break; }
-//!         _ => {}
+//!         Output::Show(screen) => println!("{}", screen.text()),
+//!         Output::CaptureFace | Output::MatchFace { .. } => unreachable!("PIN-only mode"),
+//!         Output::Audit(_) | Output::StaffNotice(_) => {}
+//!         Output::Wait { .. } => {
+//!             let input = patient.pop().expect("the script covers the visit");
+//!             visit.handle(now, input)?;
+//!         }
+//!         Output::Finished(outcome) => break outcome,
 //!     }
-//! }
-//! # assert!(visit.outcome().is_some() || visit.stage() == onshi::reception::VisitStage::Consent);
+//! };
+//! assert!(outcome.consent().is_some());
 //! # Ok::<(), onshi::reception::InputRejected>(())
 //! ```
+//!
+//! [`run_visit`] is the same loop over a [`CardReader`](crate::CardReader), a
+//! [`FaceMatcher`](crate::face::FaceMatcher) and a [`ReceptionUi`].
+//!
+//! # What makes it safe
+//!
+//! - The evidence of a check ([`IdentityEvidence`]) is made only by the check: there is no
+//!   public constructor, so consent cannot be reached without one.
+//! - A PIN is sent only with a retry count the card reported to this visit, re-read just
+//!   before the VERIFY in the same exclusive span; a card change, however the reader reports
+//!   it, starts the card over with fresh counts.
+//! - Which methods are offered is one table ([`policy`]).
+//! - After the identity is confirmed, the application a PIN or 照合番号B unlocked is left, so
+//!   no other program on the terminal can use the key.
 
+mod card_io;
 mod driver;
+mod evidence;
+mod flow;
+mod io;
 mod outcome;
+pub mod policy;
 mod screen;
 mod settings;
-pub mod typed;
 mod visit;
 
+pub use card_io::CardIdentity;
 pub use driver::{ReceptionUi, run_visit};
+pub use evidence::{ChipPhoto, IdentityEvidence};
+pub use io::{
+    Input, InputKind, InputRejected, Output, ReaderContext, RejectReason, StaffNotice, Transmit,
+    UserInput,
+};
 pub use outcome::{
     AuditEvent, ConsentAnswer, ConsentRecord, ConsentStatus, EligibilityOnlyReason, EndReason,
     IdentityMethod, MethodChoice, Outcome, RefusalReason, SmartphonePlatform, StaffCheckKind,
@@ -64,11 +93,4 @@ pub use outcome::{
 };
 pub use screen::{Screen, ScreenText};
 pub use settings::{ConsentItem, ConsentSettings, StaffCheckAvailability, VisitSettings};
-pub use typed::{
-    ConsentFlow, ConsentStep, FaceAttempt, FaceResult, FreshRetryCount, IdentityEvidence, PinEntry,
-    PinResult, PinSubmission, StaffCheck, StaffCheckResult, SubmissionPoll, SubmitRefused,
-};
-pub use visit::{
-    Input, InputKind, InputRejected, Output, ReaderContext, StaffNotice, Transmit, Visit,
-    VisitStage,
-};
+pub use visit::{Visit, VisitStage};

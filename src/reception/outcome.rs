@@ -7,6 +7,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::card_io::CardIdentity;
 use super::settings::ConsentItem;
 pub use crate::card::SmartphonePlatform;
 use crate::card::{CardKind, PinStatus, UserAuthCertificate};
@@ -190,8 +191,13 @@ pub struct Outcome {
     pub result: VisitResult,
     /// The kind of card, when it was read.
     pub card_kind: Option<CardKind>,
+    /// Which card it was (chip serial and certificate serial), when it was read.
+    pub card: Option<CardIdentity>,
     /// The user-authentication certificate, when it was read.
     pub certificate: Option<UserAuthCertificate>,
+    /// The certificate expires within three months, or expired less than three months ago:
+    /// the patient should renew it (real-card evidence R2).
+    pub certificate_renewal_alert: bool,
     /// Wrong staff passcodes entered during the visit.
     pub staff_passcode_failures: u8,
 }
@@ -367,8 +373,30 @@ pub enum VisitEvent {
     },
     /// A card or reader error.
     CardError {
-        /// What failed, as text for the log (never secret).
-        error: String,
+        /// What failed: a stable code ([`Error::code`](crate::Error::code)).
+        code: String,
+    },
+    /// Another card was placed while one was known: the visit reads the new one from the
+    /// start, and nothing read from the old one (identity evidence included) is kept.
+    CardChanged,
+    /// After a reset or a failure, the card's identity is read again.
+    CardRecheck,
+    /// The card is the same one: the visit goes back to where the patient was.
+    SameCard,
+    /// The count changed between the entry and the VERIFY (another program spent tries):
+    /// nothing was sent.
+    PinCountChanged {
+        /// The card's count now.
+        status: PinStatus,
+    },
+    /// The application a PIN or 照合番号B unlocked was left: its keys are locked again.
+    KeysLocked,
+    /// Leaving the application failed: a key may stay unlocked until the card is removed.
+    KeysLockFailed,
+    /// The certificate expires soon or expired recently: the renewal alert was shown.
+    CertificateRenewalAlert {
+        /// End of validity.
+        not_after: Timestamp,
     },
     /// The visit ended.
     VisitEnded {
@@ -387,4 +415,9 @@ pub enum MethodChoice {
     Pin,
     /// 目視確認 by staff on the reader.
     StaffCheck,
+}
+
+impl MethodChoice {
+    /// Every method, in the order screens list them.
+    pub const ALL: [Self; 3] = [Self::Face, Self::Pin, Self::StaffCheck];
 }

@@ -55,15 +55,21 @@ pub enum Screen {
         /// Tries left, unchanged.
         tries_left: u8,
     },
+    /// The PIN's count changed since it was shown (another program used the card): nothing
+    /// was sent; the entry shows the count now.
+    PinCountChanged {
+        /// Tries left, as the card reported.
+        tries_left: u8,
+    },
     /// The PIN was wrong.
     WrongPin {
         /// Tries left, as the card reported.
         tries_left: u8,
     },
-    /// One try left: a wrong PIN now locks it. Confirm, or ask staff.
+    /// One try left: a wrong PIN now locks it. Confirm, or choose another way.
     LastTryWarning {
-        /// Whether the staff check is offered instead.
-        staff_check_offered: bool,
+        /// The other ways the patient can choose instead (possibly none).
+        other_ways: Vec<MethodChoice>,
     },
     /// The PIN is locked.
     PinBlocked {
@@ -95,6 +101,8 @@ pub enum Screen {
         eligibility_only: Option<EligibilityOnlyReason>,
         /// Whether the consent was completed.
         consent_given: bool,
+        /// The certificate expires within three months (or expired recently): renew it.
+        renewal_alert: bool,
     },
     /// The card cannot be used.
     Refused {
@@ -117,6 +125,13 @@ pub struct ScreenText {
     pub en: String,
 }
 
+/// Japanese, then English: `本人確認の方法を選んでください / Choose how to confirm your identity`.
+impl core::fmt::Display for ScreenText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} / {}", self.ja, self.en)
+    }
+}
+
 fn text(ja: impl Into<String>, en: impl Into<String>) -> ScreenText {
     ScreenText {
         ja: ja.into(),
@@ -131,12 +146,24 @@ fn options_text(options: &[MethodChoice]) -> ScreenText {
         let (j, e) = match option {
             MethodChoice::Face => ("顔認証", "face"),
             MethodChoice::Pin => ("暗証番号", "PIN"),
-            MethodChoice::StaffCheck => ("職員による目視確認", "staff visual check"),
+            MethodChoice::StaffCheck => ("職員による顔写真確認", "staff photo check"),
         };
         ja.push(j);
         en.push(e);
     }
     text(ja.join(" / "), en.join(" / "))
+}
+
+/// " 他の方法: 顔認証 / …" after a sentence, or nothing when there is no other way.
+fn other_ways_text(options: &[MethodChoice]) -> ScreenText {
+    if options.is_empty() {
+        return text("", "");
+    }
+    let list = options_text(options);
+    text(
+        format!(" 他の方法: {}", list.ja),
+        format!(" Other ways: {}", list.en),
+    )
 }
 
 /// "1 try left", "2 tries left".
@@ -225,37 +252,34 @@ impl Screen {
                     tries_en(*tries_left)
                 ),
             ),
+            Self::PinCountChanged { tries_left } => text(
+                format!(
+                    "暗証番号の残り回数が変わりました（残り{tries_left}回）。もう一度入力してください"
+                ),
+                format!(
+                    "The PIN's count changed ({}). Please enter it again",
+                    tries_en(*tries_left)
+                ),
+            ),
             Self::WrongPin { tries_left } => text(
                 format!("暗証番号が違います（残り{tries_left}回）"),
                 format!("Wrong PIN ({})", tries_en(*tries_left)),
             ),
-            Self::LastTryWarning {
-                staff_check_offered,
-            } => {
-                let (ja, en) = if *staff_check_offered {
-                    (
-                        "職員による目視確認もご利用いただけます。",
-                        " A staff visual check is also available.",
-                    )
-                } else {
-                    ("", "")
-                };
+            Self::LastTryWarning { other_ways } => {
+                let others = other_ways_text(other_ways);
                 text(
-                    format!("残り1回です。間違えるとロックされます。続けますか？{ja}"),
-                    format!("1 try left: a wrong PIN locks it. Continue?{en}"),
+                    format!(
+                        "残り1回です。間違えるとロックされます。続けますか？{}",
+                        others.ja
+                    ),
+                    format!("1 try left: a wrong PIN locks it. Continue?{}", others.en),
                 )
             }
             Self::PinBlocked { options } => {
-                let choices = options_text(options);
+                let others = other_ways_text(options);
                 text(
-                    format!(
-                        "暗証番号がロックされています。{PIN_RESET_JA} {}",
-                        choices.ja
-                    ),
-                    format!(
-                        "The PIN is locked. {PIN_RESET_EN} Other ways: {}",
-                        choices.en
-                    ),
+                    format!("暗証番号がロックされています。{PIN_RESET_JA}{}", others.ja),
+                    format!("The PIN is locked. {PIN_RESET_EN}{}", others.en),
                 )
             }
             Self::StaffPasscode { attempts_left } => text(
@@ -292,17 +316,34 @@ impl Screen {
             Self::Done {
                 eligibility_only,
                 consent_given,
-            } => match (eligibility_only, consent_given) {
-                (Some(_), _) => text(
-                    "受付が完了しました（電子証明書の有効期限切れのため資格確認のみ）",
-                    "Reception done (eligibility only: the certificate has expired)",
-                ),
-                (None, true) => text("受付が完了しました", "Reception done"),
-                (None, false) => text(
-                    "受付が完了しました（同意は未確認です）",
-                    "Reception done (consent not given)",
-                ),
-            },
+                renewal_alert,
+            } => {
+                let done = match (eligibility_only, consent_given) {
+                    (Some(_), _) => text(
+                        "受付が完了しました（電子証明書の有効期限切れのため資格確認のみ）",
+                        "Reception done (eligibility only: the certificate has expired)",
+                    ),
+                    (None, true) => text("受付が完了しました", "Reception done"),
+                    (None, false) => text(
+                        "受付が完了しました（同意は未確認です）",
+                        "Reception done (consent not given)",
+                    ),
+                };
+                if *renewal_alert {
+                    text(
+                        format!(
+                            "{}。電子証明書の有効期限が近づいています（または切れています）。市区町村の窓口で更新してください",
+                            done.ja
+                        ),
+                        format!(
+                            "{}. The certificate expires soon (or has expired): please renew it at the municipal office",
+                            done.en
+                        ),
+                    )
+                } else {
+                    done
+                }
+            }
             Self::Refused { reason } => match reason {
                 RefusalReason::CertificateExpired => text(
                     "電子証明書の有効期限が切れています。市区町村の窓口で更新してください",

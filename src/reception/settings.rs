@@ -9,19 +9,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::face::FacePolicy;
 
-/// When the 2025 on-reader staff check (目視確認 with the facility passcode) is offered.
+/// When the 2025 on-reader staff check (「職員による顔写真確認」, with the facility passcode) is
+/// offered.
 ///
-/// Unconfirmed (`domain.md` §2.1): whether real readers show it always or only after a face
-/// failure. The default is [`StaffCheckAvailability::Always`]: the check exists for patients
-/// who cannot operate the reader at all (injury, dementia), who never reach a face failure.
+/// The reader offers it "when face authentication could not be done" (real-card evidence R3:
+/// the mechanism is confirmed, the moment likely): that is the default,
+/// [`StaffCheckAvailability::AfterFaceFailure`]. [`StaffCheckAvailability::Always`] puts it on
+/// the first screen, for facilities whose patients often cannot operate the reader at all.
 /// Wrong passcodes are limited per visit either way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StaffCheckAvailability {
     /// On the identity screen whenever the card has a photo to compare.
-    #[default]
     Always,
-    /// Only after face authentication failed, was impossible, or the PIN is blocked.
+    /// Once face authentication failed or cannot be done (PIN-only mode, the chip photo
+    /// unreadable, the PIN blocked). The default.
+    #[default]
     AfterFaceFailure,
     /// Never (the reader's software predates April 2025).
     Never,
@@ -113,16 +116,20 @@ pub struct VisitSettings {
     /// A visit with no input for this long ends (the patient walked away). Unconfirmed on real
     /// readers; default 120 seconds.
     pub idle_timeout_seconds: i64,
-    /// Months after its expiry that a user-authentication certificate still confirms
-    /// eligibility (eligibility only): 3, per the official knowledge base (`domain.md` §2.2).
+    /// Months, counted from the last day of the month in which a user-authentication
+    /// certificate expired, during which it still confirms eligibility (eligibility only): 3
+    /// (real-card evidence R1, insurers).
     pub expired_certificate_grace_months: i32,
+    /// Months before and after a certificate's expiry during which the reader shows the
+    /// renewal alert: 3 (real-card evidence R2).
+    pub renewal_alert_months: i32,
     /// 照合番号B tries that must remain before the reader presents it to read the photo
     /// (default 2): a misread number is retried only while the card has tries to spare, so the
     /// reader never locks the card-face application.
     pub verification_number_b_reserve: u8,
-    /// Remind staff when the reader has been in the legacy visual mode this long (default 30
-    /// minutes).
-    pub legacy_mode_reminder_seconds: i64,
+    /// Times a visit recovers from a card or reader failure (reading the card's identity again
+    /// and going back to where the patient was) before it gives up (default 2).
+    pub recoveries: u8,
 }
 
 impl Default for VisitSettings {
@@ -134,8 +141,9 @@ impl Default for VisitSettings {
             consent: ConsentSettings::default(),
             idle_timeout_seconds: 120,
             expired_certificate_grace_months: 3,
+            renewal_alert_months: 3,
             verification_number_b_reserve: 2,
-            legacy_mode_reminder_seconds: 30 * 60,
+            recoveries: 2,
         }
     }
 }

@@ -214,6 +214,10 @@ pub struct Quirks {
     /// Accept any PIN (answer `90 00`) without checking it: a fake card for tests of what the
     /// host trusts. Off on every real-looking persona.
     pub accept_any_pin: bool,
+    /// Refuse (`6A 86`) a VERIFY or retry query that names its key by short EF id
+    /// (P2 `80 | SFI`): a card that takes only "the key of the current EF". Real cards take
+    /// both (real-card evidence, fact 8: the SFI form from one source); off by default.
+    pub refuse_short_file_id_keys: bool,
 }
 
 impl Default for Quirks {
@@ -222,6 +226,7 @@ impl Default for Quirks {
             blocked_verify: StatusWord::REFERENCE_DATA_NOT_USABLE,
             blocked_query: StatusWord::from_u16(0x63C0),
             accept_any_pin: false,
+            refuse_short_file_id_keys: false,
         }
     }
 }
@@ -259,11 +264,31 @@ impl LoggedCommand {
         self.command().map(|c| c.instruction())
     }
 
-    /// Whether this is a VERIFY that carried a value (and so could spend a try), of any key.
+    /// Whether this is a VERIFY that carried a value to a PIN a person chooses (the
+    /// user-authentication PIN, the signing password, the card-info PIN): one that could spend
+    /// one of its few tries. A 照合番号 or the birth-date key is not a PIN
+    /// ([`is_key_verification`](Self::is_key_verification)).
     #[must_use]
     pub fn is_pin_verification(&self) -> bool {
+        self.verified_slot()
+            .is_some_and(|slot| slot.kind().is_pin())
+    }
+
+    /// Whether this is a VERIFY that carried a value to any key (PIN, 照合番号, birth date),
+    /// resolved or not.
+    #[must_use]
+    pub fn is_key_verification(&self) -> bool {
         self.command()
             .is_some_and(|c| c.instruction() == ins::VERIFY && !c.data().is_empty())
+    }
+
+    /// The key a VERIFY with a value reached, as a PIN slot.
+    #[must_use]
+    pub fn verified_slot(&self) -> Option<PinSlot> {
+        let (application, file) = self.verified_key?;
+        PinSlot::ALL
+            .into_iter()
+            .find(|slot| slot.application() == application && slot.file() == file)
     }
 
     /// The key EF a VERIFY with a value was addressed to, as the card resolved it (`None` for
@@ -544,6 +569,16 @@ impl VirtualCard {
             && self.key_unlocked(slot.application(), slot.file())
     }
 
+    /// The keys whose VERIFY is still in effect on the card (whatever is selected now): what
+    /// another program could use by selecting their application.
+    #[must_use]
+    pub fn unlocked_keys(&self) -> Vec<(Application, FileId)> {
+        match &self.security {
+            Some((application, keys)) => keys.iter().map(|key| (*application, *key)).collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Whether a key of `application` is unlocked in the security status the card keeps.
     fn key_unlocked(&self, application: Application, key: FileId) -> bool {
         matches!(&self.security, Some((app, keys)) if *app == application && keys.contains(&key))
@@ -720,6 +755,9 @@ impl VirtualCard {
         let Some(application) = self.current_application() else {
             return COMMAND_NOT_ALLOWED_NO_EF;
         };
+        if self.quirks.refuse_short_file_id_keys && command.p2() != 0x80 {
+            return StatusWord::INCORRECT_P1_P2;
+        }
         let Some(id) = self.addressed_pin(command.p2()) else {
             return COMMAND_NOT_ALLOWED_NO_EF;
         };

@@ -16,7 +16,7 @@
 //! let mut card = Card::new(VirtualReader::with_card(Persona::OneTryLeft.card(today)));
 //! assert_eq!(card.pin_status(PinSlot::UserAuth)?, PinStatus::Remaining(1));
 //! let log = card.reader().card().unwrap().log();
-//! assert_eq!(log.len(), 3); // SELECT AP, SELECT EF 0018, the empty VERIFY
+//! assert_eq!(log.len(), 2); // SELECT AP, the retry query `00 20 00 98`
 //! # Ok::<(), onshi::Error>(())
 //! ```
 

@@ -7,14 +7,23 @@ use super::card::VirtualCard;
 use super::persona::Persona;
 use crate::reader::{CardEvent, CardReader, ReaderCapabilities, TransportError};
 
-/// A transport fault to inject into the next transmission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A fault to inject into the next transmission.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
+    /// Nothing: the transmission goes through (to place the faults after it).
+    PassThrough,
     /// The command does not reach the card; the reader reports this error.
     BeforeCard(TransportError),
     /// The command reaches the card and is executed, then the response is lost and the reader
     /// reports this error (the case that makes a PIN's counter unknown).
     AfterCard(TransportError),
+    /// The card answers these bytes instead of executing the command (a lying or broken card,
+    /// line noise).
+    Answer(Vec<u8>),
+    /// Another program on the terminal sends these commands to the card just before the
+    /// command (it cannot while this program holds the card exclusively: then it does so as
+    /// soon as the exclusive span ends).
+    OtherProgram(Vec<Vec<u8>>),
 }
 
 /// A reader with a virtual card on it (or none).
@@ -24,6 +33,11 @@ pub struct VirtualReader {
     events: VecDeque<CardEvent>,
     capabilities: ReaderCapabilities,
     faults: VecDeque<Fault>,
+    exclusive: bool,
+    /// Other programs' commands waiting for the exclusive span to end.
+    waiting: Vec<Vec<u8>>,
+    /// Commands other programs got through, with the card's answers.
+    others: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl VirtualReader {
@@ -92,6 +106,41 @@ impl VirtualReader {
         self.faults.push_back(fault);
     }
 
+    /// Another program on the terminal sends `command` now: refused with
+    /// [`TransportError::SharingViolation`] while this program holds the card exclusively.
+    ///
+    /// # Errors
+    ///
+    /// [`TransportError::SharingViolation`] during an exclusive span, [`TransportError::NoCard`]
+    /// with no card.
+    pub fn send_from_another_program(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if self.exclusive {
+            return Err(TransportError::SharingViolation);
+        }
+        let card = self.card.as_mut().ok_or(TransportError::NoCard)?;
+        let answer = card.respond(command);
+        self.others.push((command.to_vec(), answer.clone()));
+        Ok(answer)
+    }
+
+    /// The commands other programs got through to the card, with its answers.
+    #[must_use]
+    pub fn other_programs_commands(&self) -> &[(Vec<u8>, Vec<u8>)] {
+        &self.others
+    }
+
+    /// Whether this program holds the card exclusively now.
+    #[must_use]
+    pub const fn is_exclusive(&self) -> bool {
+        self.exclusive
+    }
+
+    fn run_waiting(&mut self) {
+        for command in core::mem::take(&mut self.waiting) {
+            let _ = self.send_from_another_program(&command);
+        }
+    }
+
     /// The card on the reader.
     #[must_use]
     pub const fn card(&self) -> Option<&VirtualCard> {
@@ -106,15 +155,30 @@ impl VirtualReader {
 
 impl CardReader for VirtualReader {
     fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, TransportError> {
-        let fault = self.faults.pop_front();
-        if let Some(Fault::BeforeCard(error)) = fault {
-            return Err(error);
-        }
+        let (answer, lost) = match self.faults.pop_front() {
+            Some(Fault::BeforeCard(error)) => return Err(error),
+            Some(Fault::AfterCard(error)) => (None, Some(error)),
+            Some(Fault::Answer(answer)) => (Some(answer), None),
+            Some(Fault::OtherProgram(commands)) => {
+                if self.exclusive {
+                    self.waiting.extend(commands);
+                } else {
+                    for other in commands {
+                        let _ = self.send_from_another_program(&other);
+                    }
+                }
+                (None, None)
+            }
+            Some(Fault::PassThrough) | None => (None, None),
+        };
         let Some(card) = self.card.as_mut() else {
             return Err(TransportError::NoCard);
         };
-        let reply = card.respond(command);
-        if let Some(Fault::AfterCard(error)) = fault {
+        let reply = match answer {
+            Some(answer) => answer,
+            None => card.respond(command),
+        };
+        if let Some(error) = lost {
             return Err(error);
         }
         let Some(out) = response.get_mut(..reply.len()) else {
@@ -135,5 +199,15 @@ impl CardReader for VirtualReader {
 
     fn capabilities(&self) -> ReaderCapabilities {
         self.capabilities
+    }
+
+    fn begin_exclusive(&mut self) -> Result<(), TransportError> {
+        self.exclusive = true;
+        Ok(())
+    }
+
+    fn end_exclusive(&mut self) {
+        self.exclusive = false;
+        self.run_waiting();
     }
 }

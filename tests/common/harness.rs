@@ -3,16 +3,16 @@
 
 use std::collections::VecDeque;
 
-use onshi::card::{Pin, PinSlot};
+use onshi::card::{Application, Pin, PinSlot, Span, jpki};
 use onshi::face::{FaceCapture, FaceMatchError, MatchScore};
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    Input, InputRejected, Outcome, Output, ReaderContext, Screen, StaffId, StaffNotice, Visit,
-    VisitEvent, VisitSettings, VisitStage,
+    CardIdentity, Input, InputRejected, Outcome, Output, ReaderContext, Screen, StaffId,
+    StaffNotice, UserInput, Visit, VisitEvent, VisitSettings, VisitStage,
 };
 use onshi::sim::{Persona, VirtualCard};
 use onshi::time::Timestamp;
-use onshi::{ReaderCapabilities, SecretBytes};
+use onshi::{CardEvent, ReaderCapabilities, SecretBytes};
 
 use super::{morning, today};
 
@@ -20,6 +20,15 @@ use super::{morning, today};
 pub const STAFF_PASSCODE: &str = "4321";
 /// The admin password in the tests.
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// The Issuer Security Domain's SELECT: how a visit leaves the application a PIN or 照合番号B
+/// unlocked.
+pub const SELECT_ISSUER_SECURITY_DOMAIN: [u8; 12] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00,
+];
+
+/// The retry query of the user-authentication PIN, named by its short EF id.
+pub const USER_PIN_RETRY_QUERY: [u8; 4] = [0x00, 0x20, 0x00, 0x98];
 
 /// A facility with one reader in `mode` and the staff passcode set.
 pub fn facility(mode: ReaderMode) -> Facility {
@@ -47,7 +56,7 @@ pub fn facility(mode: ReaderMode) -> Facility {
 
 /// Secret bytes from text.
 pub fn secret(text: &str) -> SecretBytes {
-    SecretBytes::from(text.as_bytes().to_vec())
+    SecretBytes::from(text)
 }
 
 /// A staff id.
@@ -64,7 +73,11 @@ pub struct Harness {
     pub screens: Vec<Screen>,
     pub events: Vec<VisitEvent>,
     pub notices: Vec<StaffNotice>,
+    /// The `until` of the last [`Output::Wait`].
     pub deadline: Option<Timestamp>,
+    /// Every command the visit transmitted: its bytes, its span, and the stage the visit was
+    /// in when it went out.
+    pub transmitted: Vec<(Vec<u8>, Span, VisitStage)>,
     /// Answers of the face matcher, in order; when empty, it answers "no face".
     pub face_scores: VecDeque<Result<MatchScore, FaceMatchError>>,
     pub captures: usize,
@@ -91,7 +104,29 @@ impl Harness {
 
     /// A visit with an explicit context.
     pub fn with_context(persona: Persona, context: ReaderContext, settings: VisitSettings) -> Self {
-        let now = morning();
+        Self::starting_at(persona, context, settings, morning())
+    }
+
+    /// A visit on a reader in `mode` with default settings, starting at `now` (the card is
+    /// still the persona's card made for [`today`]).
+    pub fn at(persona: Persona, mode: ReaderMode, now: Timestamp) -> Self {
+        let facility = facility(mode);
+        let context = ReaderContext::from_facility(
+            &facility,
+            ReaderId::new(1),
+            ReaderCapabilities::SHORT_ONLY,
+        )
+        .unwrap();
+        Self::starting_at(persona, context, VisitSettings::default(), now)
+    }
+
+    /// A visit with an explicit context, starting at `now`.
+    pub fn starting_at(
+        persona: Persona,
+        context: ReaderContext,
+        settings: VisitSettings,
+        now: Timestamp,
+    ) -> Self {
         let visit = Visit::new(context, settings, now);
         let mut harness = Self {
             visit,
@@ -102,6 +137,7 @@ impl Harness {
             events: Vec::new(),
             notices: Vec::new(),
             deadline: None,
+            transmitted: Vec::new(),
             face_scores: VecDeque::new(),
             captures: 0,
             outcome: None,
@@ -111,17 +147,28 @@ impl Harness {
     }
 
     /// Feeds an input, then runs every output it causes.
-    pub fn send(&mut self, input: Input<'_>) -> Result<(), InputRejected> {
+    pub fn send<'a>(&mut self, input: impl Into<Input<'a>>) -> Result<(), InputRejected> {
         let result = self.visit.handle(self.now, input);
         self.pump();
         result
     }
 
-    /// Runs the outputs: commands go to the virtual card, captures and matches are answered.
+    /// Feeds a person's or device's input (a shorthand for [`Harness::send`]).
+    pub fn user(&mut self, input: UserInput) -> Result<(), InputRejected> {
+        self.send(input)
+    }
+
+    /// Runs the outputs until the visit waits (or is over): commands go to the virtual card,
+    /// captures and matches are answered.
     pub fn pump(&mut self) {
-        while let Some(output) = self.visit.poll() {
-            match output {
+        loop {
+            match self.visit.poll() {
                 Output::Transmit(command) => {
+                    self.transmitted.push((
+                        command.bytes().to_vec(),
+                        command.span(),
+                        self.visit.stage(),
+                    ));
                     let response = self.card.respond(command.bytes());
                     self.visit
                         .handle(self.now, Input::CardResponse(&response))
@@ -133,7 +180,7 @@ impl Harness {
                     self.visit
                         .handle(
                             self.now,
-                            Input::FaceCaptured(FaceCapture::new(vec![0xCA; 64])),
+                            UserInput::FaceCaptured(FaceCapture::new(vec![0xCA; 64])),
                         )
                         .unwrap();
                 }
@@ -148,29 +195,36 @@ impl Harness {
                         .pop_front()
                         .unwrap_or(Err(FaceMatchError::NoFaceInCapture));
                     self.visit
-                        .handle(self.now, Input::FaceMatched(answer))
+                        .handle(self.now, UserInput::FaceMatched(answer))
                         .unwrap();
                 }
-                Output::Deadline(at) => self.deadline = Some(at),
                 Output::Audit(event) => self.events.push(event.event),
                 Output::StaffNotice(notice) => self.notices.push(notice),
-                Output::Finished(outcome) => self.outcome = Some(outcome),
-                _ => {}
+                Output::Wait { until } => {
+                    self.deadline = Some(until);
+                    return;
+                }
+                Output::Finished(outcome) => {
+                    self.outcome = Some(outcome);
+                    return;
+                }
             }
         }
     }
 
-    /// Places the card; the OCR reads 照合番号B from it.
+    /// Places the card (the reader reports it inserted); the OCR reads 照合番号B from its
+    /// face, when the persona has one.
     pub fn place_card(&mut self) {
-        self.send(Input::CardPlaced).unwrap();
+        self.send(CardEvent::Inserted).unwrap();
         if let Ok(b) = self.persona.holder(today()).verification_number_b() {
-            let _ = self.send(Input::VerificationNumberB(b));
+            // Refused only when the visit is already over (a card refused at once).
+            let _ = self.send(UserInput::VerificationNumberB(b));
         }
     }
 
     /// Enters a PIN.
     pub fn pin(&mut self, text: &str) -> Result<(), InputRejected> {
-        self.send(Input::PinEntered(secret(text)))
+        self.send(UserInput::PinEntered(text.into()))
     }
 
     /// Answers the next face matches with these scores (in thousandths).
@@ -200,25 +254,32 @@ impl Harness {
         self.outcome.as_ref().expect("the visit finished")
     }
 
-    /// VERIFY commands with a PIN the card received for the user-authentication PIN.
+    /// VERIFY commands with a value the card received for the user-authentication PIN.
     pub fn user_pin_verifications(&self) -> usize {
-        let mut current_ef = None;
-        let mut count = 0;
-        for entry in self.card.log() {
-            let Some(command) = entry.command() else {
-                continue;
-            };
-            if command.instruction() == 0xA4 && command.p1() == 0x02 {
-                current_ef = Some(command.data().to_vec());
-            }
-            if command.instruction() == 0xA4 && command.p1() == 0x04 {
-                current_ef = None;
-            }
-            if entry.is_pin_verification() && current_ef.as_deref() == Some(&[0x00, 0x18][..]) {
-                count += 1;
-            }
-        }
-        count
+        self.card
+            .log()
+            .iter()
+            .filter(|entry| entry.verified_key() == Some((Application::Jpki, jpki::USER_AUTH_PIN)))
+            .count()
+    }
+
+    /// Retry queries (`00 20 00 98`, no value) the card received for the user-authentication
+    /// PIN.
+    pub fn user_pin_queries(&self) -> usize {
+        self.card
+            .log()
+            .iter()
+            .filter(|entry| entry.bytes().as_slice() == USER_PIN_RETRY_QUERY)
+            .count()
+    }
+
+    /// How many times the visit left the application (SELECT of the Issuer Security Domain).
+    pub fn keys_locked(&self) -> usize {
+        self.card
+            .log()
+            .iter()
+            .filter(|entry| entry.bytes().as_slice() == SELECT_ISSUER_SECURITY_DOMAIN)
+            .count()
     }
 
     /// Tries left on the card for the user-authentication PIN.
@@ -229,7 +290,7 @@ impl Harness {
     /// Answers every consent screen with `agreed` until the visit ends.
     pub fn answer_all_consent(&mut self, agreed: bool) {
         while self.stage() == VisitStage::Consent {
-            self.send(Input::ConsentAnswer(agreed)).unwrap();
+            self.send(UserInput::ConsentAnswer(agreed)).unwrap();
         }
     }
 
@@ -244,5 +305,13 @@ impl Harness {
             .holder(today())
             .verification_number_b()
             .unwrap()
+    }
+
+    /// The card the visit last asked the staff to confirm (legacy visual mode).
+    pub fn card_to_confirm(&self) -> Option<CardIdentity> {
+        self.notices.iter().rev().find_map(|notice| match notice {
+            StaffNotice::ConfirmCard { card, .. } => Some(card.clone()),
+            _ => None,
+        })
     }
 }

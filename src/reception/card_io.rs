@@ -1,0 +1,202 @@
+//! The visit's one path to the card: a card operation in flight, whatever it is, run as an
+//! [`Exchange`] and polled through one type; and the card's identity, by which a visit tells
+//! whether the card on the reader is still the one it read.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::io::Transmit;
+use crate::apdu::Command;
+use crate::card::{
+    CardFaceEntries, CardOperation, CardState, Exchange, LeaveApplication, PinSlot, PinStatus,
+    Poll, QueryPinStatus, TokenInfo, UserAuthCertificate, VerifyOutcome, VerifyPin, read_card_face,
+    read_token_info, read_user_auth_certificate,
+};
+use crate::error::Error;
+use crate::reader::TransportError;
+
+/// Which card this is: the chip serial of its JPKI token and the serial of its
+/// user-authentication certificate (unknown on an Android phone until its PIN is verified).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CardIdentity {
+    /// The token's serial number (EF 0006).
+    pub chip_serial: String,
+    /// The user-authentication certificate's serial number, as hex, when it was read.
+    pub certificate_serial: Option<String>,
+}
+
+impl CardIdentity {
+    /// Whether `other` can be the same card: the same chip, and the same certificate where
+    /// both know it.
+    #[must_use]
+    pub fn same_card(&self, other: &Self) -> bool {
+        self.chip_serial == other.chip_serial
+            && match (&self.certificate_serial, &other.certificate_serial) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+impl fmt::Display for CardIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chip {}", self.chip_serial)?;
+        if let Some(serial) = &self.certificate_serial {
+            write!(f, ", certificate {serial}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A certificate serial as upper-case hex.
+pub(super) fn serial_hex(serial: &[u8]) -> String {
+    let mut out = String::with_capacity(serial.len() * 2);
+    for byte in serial {
+        let _ = fmt::Write::write_fmt(&mut out, format_args!("{byte:02X}"));
+    }
+    out
+}
+
+/// What a finished card task gave.
+#[derive(Debug)]
+pub(super) enum TaskResult {
+    Token(TokenInfo),
+    Certificate(UserAuthCertificate),
+    PinStatus(PinSlot, PinStatus),
+    Verify(VerifyOutcome),
+    CardFace(Box<CardFaceEntries>),
+    Left,
+}
+
+/// Where a card task stands after a step.
+pub(super) enum TaskPoll {
+    Transmit(Transmit),
+    Done(Result<TaskResult, Error>),
+}
+
+/// One card operation in flight.
+pub(super) struct CardTask {
+    exchange: Box<dyn Running>,
+}
+
+impl fmt::Debug for CardTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CardTask")
+    }
+}
+
+/// An exchange whose output becomes a [`TaskResult`].
+trait Running {
+    fn start(&mut self, state: &mut CardState) -> TaskPoll;
+    fn response(&mut self, state: &mut CardState, bytes: &[u8]) -> TaskPoll;
+    fn transport_error(&mut self, state: &mut CardState, error: TransportError) -> TaskPoll;
+}
+
+struct Wrapped<O: CardOperation, F> {
+    exchange: Exchange<O>,
+    wrap: F,
+}
+
+impl<O: CardOperation, F: Fn(O::Output) -> TaskResult> Wrapped<O, F> {
+    fn poll(wrap: &F, poll: Poll<'_, O::Output>) -> TaskPoll {
+        match poll {
+            Poll::Transmit {
+                command,
+                response_capacity,
+                span,
+            } => TaskPoll::Transmit(Transmit {
+                secret: Command::parse(command).is_ok_and(|c| c.has_secret_data()),
+                bytes: Zeroizing::new(command.to_vec()),
+                response_capacity,
+                span,
+            }),
+            Poll::Done(result) => TaskPoll::Done(result.map(wrap)),
+        }
+    }
+}
+
+impl<O: CardOperation, F: Fn(O::Output) -> TaskResult> Running for Wrapped<O, F> {
+    fn start(&mut self, state: &mut CardState) -> TaskPoll {
+        let poll = self.exchange.start(state);
+        Self::poll(&self.wrap, poll)
+    }
+
+    fn response(&mut self, state: &mut CardState, bytes: &[u8]) -> TaskPoll {
+        let poll = self.exchange.handle_response(state, bytes);
+        Self::poll(&self.wrap, poll)
+    }
+
+    fn transport_error(&mut self, state: &mut CardState, error: TransportError) -> TaskPoll {
+        let poll = self.exchange.handle_transport_error(state, error);
+        Self::poll(&self.wrap, poll)
+    }
+}
+
+impl CardTask {
+    fn new<O, F>(operation: O, wrap: F) -> Self
+    where
+        O: CardOperation + 'static,
+        F: Fn(O::Output) -> TaskResult + 'static,
+    {
+        Self {
+            exchange: Box::new(Wrapped {
+                exchange: Exchange::new(operation),
+                wrap,
+            }),
+        }
+    }
+
+    /// Reads the JPKI token: kind and chip serial.
+    pub(super) fn token() -> Self {
+        Self::new(read_token_info(), TaskResult::Token)
+    }
+
+    /// Reads the user-authentication certificate.
+    pub(super) fn certificate() -> Self {
+        Self::new(read_user_auth_certificate(), TaskResult::Certificate)
+    }
+
+    /// Asks a key's retry count.
+    pub(super) fn pin_status(slot: PinSlot) -> Self {
+        Self::new(QueryPinStatus::new(slot), move |status| {
+            TaskResult::PinStatus(slot, status)
+        })
+    }
+
+    /// One guarded VERIFY.
+    pub(super) fn verify(operation: VerifyPin) -> Self {
+        Self::new(operation, TaskResult::Verify)
+    }
+
+    /// Reads the card face.
+    pub(super) fn card_face() -> Self {
+        Self::new(read_card_face(), |entries| {
+            TaskResult::CardFace(Box::new(entries))
+        })
+    }
+
+    /// Leaves the selected application, locking its keys.
+    pub(super) fn leave() -> Self {
+        Self::new(LeaveApplication::new(), |()| TaskResult::Left)
+    }
+
+    pub(super) fn start(&mut self, state: &mut CardState) -> TaskPoll {
+        self.exchange.start(state)
+    }
+
+    pub(super) fn response(&mut self, state: &mut CardState, bytes: &[u8]) -> TaskPoll {
+        self.exchange.response(state, bytes)
+    }
+
+    pub(super) fn transport_error(
+        &mut self,
+        state: &mut CardState,
+        error: TransportError,
+    ) -> TaskPoll {
+        self.exchange.transport_error(state, error)
+    }
+}
