@@ -23,7 +23,7 @@ fn sample_commands() -> Vec<Vec<u8>> {
         Command::read_binary(0x0100, 256).unwrap(),
         Command::retry_count_query(),
         Command::verify(&pin).unwrap(),
-        Command::compute_digital_signature(&digest_info).unwrap(),
+        Command::new(0x80, 0x2A, 0x00, 0x80, &digest_info, 256).unwrap(),
         Command::read_binary_extended(0, 65_536).unwrap(),
     ]
     .iter()

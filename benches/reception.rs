@@ -16,18 +16,20 @@ use onshi::reception::{
 };
 use onshi::sim::{Persona, VirtualCard};
 use onshi::time::Timestamp;
-use onshi::{CardEvent, ReaderCapabilities};
+use onshi::{CardEvent, ReaderCapabilities, SecretBytes};
 
 fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -> ReaderContext {
     let mut facility = Facility::new(
         "admin",
-        "bench-admin-pw",
+        &SecretBytes::from("bench-admin-pw"),
         [1; 16],
         now,
         HashCost::FAST_FOR_TESTS,
     )
     .expect("facility");
-    let Ok(Session::Admin(admin)) = facility.login("admin", "bench-admin-pw", now) else {
+    let Ok(Session::Admin(admin)) =
+        facility.login("admin", &SecretBytes::from("bench-admin-pw"), now)
+    else {
         panic!("admin login")
     };
     facility

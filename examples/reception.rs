@@ -16,9 +16,9 @@ use onshi::card::PinSlot;
 use onshi::face::FaceCapture;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    AuditEvent, CardIdentity, ConsentStatus, IdentityMethod, InputRejected, MethodChoice, Outcome,
-    ReaderContext, ReceptionUi, Screen, StaffCheckKind, StaffId, StaffNotice, UserInput, Visit,
-    VisitEvent, VisitResult, VisitSettings, VisitStage, run_visit,
+    AuditEvent, CardIdentity, InputRejected, MethodChoice, Outcome, ReaderContext, ReceptionUi,
+    Screen, StaffId, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings,
+    VisitStage, run_visit,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
@@ -176,42 +176,13 @@ fn at(date: Date, hour: u8, minute: u8) -> Timestamp {
         .unwrap_or_else(|| unreachable!("a time of day"))
 }
 
-fn identity_text(method: &IdentityMethod) -> String {
-    match method {
-        IdentityMethod::Face { score } => format!("face, score {score}"),
-        IdentityMethod::Pin => "PIN".into(),
-        IdentityMethod::PinByLegalRepresentative => "PIN by legal representative".into(),
-        IdentityMethod::StaffCheck {
-            staff_id,
-            kind: StaffCheckKind::OnReader,
-        } => format!("staff check on the reader, {staff_id}"),
-        IdentityMethod::StaffCheck {
-            staff_id,
-            kind: StaffCheckKind::LegacyTerminal,
-        } => format!("staff check on the terminal, {staff_id}"),
-        IdentityMethod::Smartphone { platform } => format!("smartphone ({platform:?})"),
-    }
-}
-
-fn consent_text(status: &ConsentStatus) -> String {
-    match status {
-        ConsentStatus::Given(record) if record.blanket => "all (blanket)".into(),
-        ConsentStatus::Given(record) => {
-            let agreed = record.answers.iter().filter(|a| a.agreed).count();
-            format!("{agreed} of {} items", record.answers.len())
-        }
-        ConsentStatus::NotAsked => "not asked (eligibility only)".into(),
-        ConsentStatus::NotFinished { reason } => format!("not finished ({reason:?})"),
-    }
-}
-
+/// The identity method and the consent, for the morning's table ("-" when not confirmed).
 fn describe(outcome: &Outcome) -> (String, String) {
     match &outcome.result {
         VisitResult::Confirmed {
             identity, consent, ..
-        } => (identity_text(identity), consent_text(consent)),
-        VisitResult::Refused { reason } => (format!("refused: {reason:?}"), "-".into()),
-        VisitResult::NotConfirmed { reason } => (format!("not confirmed: {reason:?}"), "-".into()),
+        } => (identity.to_string(), consent.to_string()),
+        other => (other.to_string(), "-".into()),
     }
 }
 
@@ -224,12 +195,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opening = at(date, 8, 50);
     let mut facility = Facility::new(
         "admin",
-        ADMIN_PASSWORD,
+        &SecretBytes::from(ADMIN_PASSWORD),
         [0x5A; 16],
         opening,
         HashCost::FAST_FOR_TESTS,
     )?;
-    let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, opening)? else {
+    let Session::Admin(admin) =
+        facility.login("admin", &SecretBytes::from(ADMIN_PASSWORD), opening)?
+    else {
         return Err("the admin account logs in as admin".into());
     };
     facility.add_reader(&admin, READER, opening)?;
@@ -424,7 +397,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let arrives = at(date, patient.arrives.0, patient.arrives.1);
         // The facility's admin switches modes around patients 7 and 8.
         if number == 6 {
-            let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, arrives)? else {
+            let Session::Admin(admin) =
+                facility.login("admin", &SecretBytes::from(ADMIN_PASSWORD), arrives)?
+            else {
                 return Err("admin".into());
             };
             facility.set_reader_mode(&admin, READER, ReaderMode::LegacyVisual, arrives)?;
@@ -444,7 +419,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     reminder.seconds / 60
                 );
             }
-            let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, arrives)? else {
+            let Session::Admin(admin) =
+                facility.login("admin", &SecretBytes::from(ADMIN_PASSWORD), arrives)?
+            else {
                 return Err("admin".into());
             };
             facility.set_reader_mode(&admin, READER, ReaderMode::Unattended, arrives)?;
@@ -481,8 +458,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             rejected: 0,
         };
         let outcome = run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut ui);
+        println!("  → outcome: {}", outcome.result);
         let (identity, consent) = describe(&outcome);
-        println!("  → outcome: {identity}; consent: {consent}");
         if outcome.certificate_renewal_alert {
             println!("  (the patient's certificate is due for renewal: they were told)");
         }
@@ -520,7 +497,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("Summary of the morning");
     println!(
-        "{:<3} {:<6} {:<16} {:<11} {:<37} {:<14} {:<10} APDUs",
+        "{:<3} {:<6} {:<16} {:<11} {:<39} {:<14} {:<10} APDUs",
         "#", "time", "card", "mode", "identity", "consent", "PIN tries"
     );
     for (i, row) in rows.iter().enumerate() {
@@ -530,7 +507,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ReaderMode::LegacyVisual => "visual",
         };
         println!(
-            "{:<3} {:<6} {:<16} {:<11} {:<37} {:<14} {:<10} {}",
+            "{:<3} {:<6} {:<16} {:<11} {:<39} {:<14} {:<10} {}",
             i + 1,
             row.time,
             row.persona.name(),

@@ -344,12 +344,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let mut facility = Facility::new(
             "trainer",
-            "training-admin",
+            &SecretBytes::from("training-admin"),
             [1; 16],
             start,
             HashCost::FAST_FOR_TESTS,
         )?;
-        let Session::Admin(admin) = facility.login("trainer", "training-admin", start)? else {
+        let Session::Admin(admin) =
+            facility.login("trainer", &SecretBytes::from("training-admin"), start)?
+        else {
             return Err("trainer is an admin".into());
         };
         facility.add_reader(&admin, READER, start)?;

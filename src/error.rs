@@ -8,6 +8,11 @@
 //! | [`Error::CardIncompatible`] | the card lacks something | no card-face application |
 //! | [`Error::Usage`] | the calling code | VERIFY without a fresh retry count |
 //! | [`Error::InvalidPin`] | the person typing | a 3-digit PIN |
+//! | [`Error::InputRejected`] | the UI (an input out of place) | a PIN while the consent is asked |
+//! | [`Error::Facility`] | the staff or admin | a wrong password, an expired admin session |
+//!
+//! Every error has a stable machine code ([`Error::code`]) for logs, audit trails and callers
+//! in other languages.
 
 use core::fmt;
 
@@ -17,7 +22,11 @@ use crate::apdu::tlv::TlvError;
 use crate::apdu::{BuildError, ResponseParseError, StatusWord};
 pub use crate::card::CardFile;
 use crate::card::{Application, PinFormatError, PinKind, PinSlot};
+#[cfg(feature = "reception")]
+use crate::facility::FacilityError;
 use crate::reader::TransportError;
+#[cfg(feature = "reception")]
+use crate::reception::RejectReason;
 
 /// Every error of the crate's card and reception layers.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +50,14 @@ pub enum Error {
     /// The PIN entered has the wrong format; nothing was sent to the card.
     #[error("invalid PIN: {0}")]
     InvalidPin(#[from] PinFormatError),
+    /// The visit did not take an input; nothing changed.
+    #[cfg(feature = "reception")]
+    #[error("input rejected: {0}")]
+    InputRejected(#[from] crate::reception::InputRejected),
+    /// A facility operation was refused.
+    #[cfg(feature = "reception")]
+    #[error("facility: {0}")]
+    Facility(#[from] FacilityError),
 }
 
 impl Error {
@@ -95,6 +112,33 @@ impl Error {
                 UsageError::KeyDoesNotOpenFile { .. } => "usage.key_does_not_open_file",
             },
             Self::InvalidPin(_) => "invalid_pin",
+            #[cfg(feature = "reception")]
+            Self::InputRejected(rejected) => match rejected.reason {
+                RejectReason::NotExpected => "input_rejected.not_expected",
+                RejectReason::NotOffered { .. } => "input_rejected.not_offered",
+                RejectReason::AlreadyDeclared => "input_rejected.already_declared",
+                RejectReason::VerificationNumberB => "input_rejected.verification_number_b",
+                RejectReason::AnotherCard => "input_rejected.another_card",
+                RejectReason::IPhone => "input_rejected.iphone",
+                RejectReason::NoCommandPending => "input_rejected.no_command_pending",
+                RejectReason::Finished => "input_rejected.finished",
+            },
+            #[cfg(feature = "reception")]
+            Self::Facility(error) => match error {
+                FacilityError::LoginFailed => "facility.login_failed",
+                FacilityError::SessionInvalid => "facility.session_invalid",
+                FacilityError::InvalidAccountName => "facility.invalid_account_name",
+                FacilityError::AccountExists => "facility.account_exists",
+                FacilityError::NoSuchAccount => "facility.no_such_account",
+                FacilityError::AlreadyRevoked => "facility.already_revoked",
+                FacilityError::CannotRevokeSelf => "facility.cannot_revoke_self",
+                FacilityError::WeakPassword => "facility.weak_password",
+                FacilityError::InvalidPasscode => "facility.invalid_passcode",
+                FacilityError::NoSuchReader => "facility.no_such_reader",
+                FacilityError::ReaderExists => "facility.reader_exists",
+                FacilityError::InvalidHashCost => "facility.invalid_hash_cost",
+                FacilityError::Hashing => "facility.hashing",
+            },
         }
     }
 }

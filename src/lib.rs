@@ -69,7 +69,27 @@
 //! - `pcsc` (feature `pcsc`): [`CardReader`] over PC/SC.
 //!
 //! The core builds as `no_std` + `alloc` with `default-features = false` and does no I/O.
-//! Design chapters: [`manual`].
+//! Design chapters: [`manual`]; the architecture for contributors: `ARCHITECTURE.md`.
+//!
+//! ## Which entry point
+//!
+//! | You are building… | Use |
+//! |---|---|
+//! | a reader's or terminal's reception screen | [`reception::Visit`] in your event loop, or [`reception::run_visit`] with your [`CardReader`], [`face::FaceMatcher`] and [`reception::ReceptionUi`] |
+//! | a tool that reads a card (PIN status, certificate, card face) | [`card::Card`] over a [`CardReader`] |
+//! | your own card flow, sans-IO | the operations in [`card`] driven by [`card::Exchange`] |
+//! | APDU logging, a proxy, a test harness | [`apdu::Command`], [`apdu::Response`], [`apdu::StatusWord`] |
+//! | the facility's accounts, reader modes and staff passcode | [`facility::Facility`] |
+//! | tests and demos without hardware | the virtual card: `sim` (feature `sim`) |
+//!
+//! ## Features
+//!
+//! | Feature | Default | What it adds |
+//! |---|---|---|
+//! | `std` | yes | `std` support (without it: `no_std` + `alloc`, bare metal included) |
+//! | `reception` | yes | [`reception`] and [`facility`] (adds `argon2` for passwords and the staff passcode); without it, `apdu`, `card`, the traits and `time` only |
+//! | `sim` | no | the virtual My Number Card, personas, the vpcd bridge (adds `rsa`) |
+//! | `pcsc` | no | `pcsc::PcscReader`, a [`CardReader`] over PC/SC (needs the platform's PC/SC library) |
 //!
 //! ## Glossary (用語集)
 //!
@@ -106,6 +126,7 @@
 //! drop.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -125,11 +146,14 @@ pub mod apdu;
 pub mod card;
 pub mod error;
 pub mod face;
+#[cfg(feature = "reception")]
 pub mod facility;
+#[cfg(feature = "reception")]
 pub mod manual;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod reader;
+#[cfg(feature = "reception")]
 pub mod reception;
 mod secret;
 #[cfg(feature = "sim")]

@@ -54,8 +54,9 @@ pub trait CardReader {
     /// have executed the command anyway.
     fn transmit(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, TransportError>;
 
-    /// The card event since the last call, if any (reset, removal, insertion). The card layer
-    /// calls this before each operation and forgets what it knew about the card after one.
+    /// The card event since the last call, if any (reset, removal, insertion; a removal then
+    /// an insertion may be reported as one insertion). The card layer calls this before each
+    /// command and forgets what it knew about the card after one.
     fn take_card_event(&mut self) -> Option<CardEvent>;
 
     /// What the reader supports.

@@ -2,7 +2,9 @@
 //!
 //! A [`SecretBytes`] value never shows its content: `Debug` prints `SecretBytes(***)`, there is
 //! no `Display` and no `Serialize`, and the bytes are overwritten with zeros when the value is
-//! dropped. Code that must hand the bytes to a card reads them with
+//! dropped. It is neither `Clone` (a copy is made on purpose, with
+//! [`SecretBytes::copy_from`]) nor `PartialEq` (compare secrets in constant time, or better,
+//! let the card or the password hash do it). Code that must hand the bytes to a card reads them with
 //! [`SecretBytes::expose_secret`], which makes every such place easy to find.
 
 use alloc::string::String;
@@ -20,7 +22,7 @@ use zeroize::{Zeroize, Zeroizing};
 /// assert_eq!(format!("{pin:?}"), "SecretBytes(***)");
 /// assert_eq!(pin.expose_secret(), b"1234");
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Default)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 
 impl SecretBytes {

@@ -141,7 +141,7 @@ fn opensc_verify_and_sign() {
     expected.extend_from_slice(&digest_info);
     expected.push(0x00);
     assert_eq!(
-        bytes(Command::compute_digital_signature(&digest_info).unwrap()),
+        bytes(Command::new(0x80, 0x2A, 0x00, 0x80, &digest_info, 256).unwrap()),
         expected
     );
     assert_eq!(select_ef(0x0017), hex("00 A4 02 0C 02 00 17"));

@@ -568,3 +568,28 @@ fn malformed_pins_never_reach_the_card() {
         assert!(Pin::new(PinKind::UserAuth, text).is_err(), "{text:?}");
     }
 }
+
+#[test]
+fn the_insertion_before_the_card_layer_exists_is_no_change() {
+    // A reader that reports the card it already holds as inserted (PcscReader does).
+    let mut reader = VirtualReader::new();
+    reader.insert(Persona::Standard.card(common::today()));
+    let mut card = onshi::card::Card::new(reader);
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth),
+        Ok(PinStatus::Remaining(3))
+    );
+    // One reported after it is a change: the first operation learns of it, sends nothing.
+    card.reader_mut()
+        .insert(Persona::OneTryLeft.card(common::today()));
+    let sent = traffic(&card).len();
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth),
+        Err(Error::Transport(TransportError::CardChanged))
+    );
+    assert_eq!(traffic(&card).len(), sent);
+    assert_eq!(
+        card.pin_status(PinSlot::UserAuth),
+        Ok(PinStatus::Remaining(1))
+    );
+}

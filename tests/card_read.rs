@@ -215,6 +215,11 @@ fn basic_info_with_the_card_info_pin_or_verification_number_b() {
         assert_eq!(info.address, "東京都架空区見本町一丁目２番３号");
         assert_eq!(info.birth_date(), Date::new(1985, 4, 1));
         assert_eq!(info.sex, Sex::Male);
+        // Personal data never reaches a log through Debug.
+        assert_eq!(
+            format!("{info:?}"),
+            "BasicInfo { name: (5 chars), address: (16 chars), birth_date: ***, sex: Male }"
+        );
         let stats = card.stats();
         assert_eq!(stats.pin_verifications + stats.key_verifications, 1);
     }

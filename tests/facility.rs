@@ -13,7 +13,7 @@ use proptest::prelude::*;
 fn setup() -> Facility {
     Facility::new(
         "admin",
-        ADMIN_PASSWORD,
+        &secret(ADMIN_PASSWORD),
         [9; 16],
         morning(),
         HashCost::FAST_FOR_TESTS,
@@ -22,7 +22,10 @@ fn setup() -> Facility {
 }
 
 fn admin(facility: &mut Facility) -> onshi::facility::AdminSession {
-    match facility.login("admin", ADMIN_PASSWORD, morning()).unwrap() {
+    match facility
+        .login("admin", &secret(ADMIN_PASSWORD), morning())
+        .unwrap()
+    {
         Session::Admin(session) => session,
         Session::General(_) => panic!("admin expected"),
     }
@@ -38,25 +41,25 @@ fn only_an_admin_switches_a_mode() {
         .issue_account(
             &admin,
             "clerk",
-            "clerk-password",
+            &secret("clerk-password"),
             Role::General,
             [3; 16],
             morning(),
         )
         .unwrap();
     let Session::General(_general) = facility
-        .login("clerk", "clerk-password", morning())
+        .login("clerk", &secret("clerk-password"), morning())
         .unwrap()
     else {
         panic!("general expected")
     };
     // A general session is a different type: `set_reader_mode(&general, ..)` does not compile.
     assert_eq!(
-        facility.login("admin", "wrong-password", morning()),
+        facility.login("admin", &secret("wrong-password"), morning()),
         Err(FacilityError::LoginFailed)
     );
     assert_eq!(
-        facility.login("nobody", "whatever-pw", morning()),
+        facility.login("nobody", &secret("whatever-pw"), morning()),
         Err(FacilityError::LoginFailed)
     );
     facility
@@ -80,14 +83,14 @@ fn admin_sessions_expire_and_end_with_revocation() {
         .issue_account(
             &first,
             "second",
-            "second-admin-pw",
+            &secret("second-admin-pw"),
             Role::Admin,
             [4; 16],
             morning(),
         )
         .unwrap();
     let Session::Admin(second) = facility
-        .login("second", "second-admin-pw", morning())
+        .login("second", &secret("second-admin-pw"), morning())
         .unwrap()
     else {
         panic!()
@@ -100,7 +103,7 @@ fn admin_sessions_expire_and_end_with_revocation() {
         Err(FacilityError::SessionInvalid)
     );
     assert_eq!(
-        facility.login("second", "second-admin-pw", morning()),
+        facility.login("second", &secret("second-admin-pw"), morning()),
         Err(FacilityError::LoginFailed)
     );
     assert_eq!(facility.reader_mode(reader), Some(ReaderMode::Unattended));
@@ -176,7 +179,7 @@ fn staff_passcode_rules_and_lock() {
 fn the_audit_trail_has_every_action_and_no_secret() {
     let mut facility = setup();
     let admin = admin(&mut facility);
-    let _ = facility.login("admin", "wrong-password", morning());
+    let _ = facility.login("admin", &secret("wrong-password"), morning());
     facility
         .add_reader(&admin, ReaderId::new(7), morning())
         .unwrap();
@@ -234,25 +237,25 @@ proptest! {
         let first = admin(&mut facility);
         let reader = ReaderId::new(1);
         facility.add_reader(&first, reader, now).unwrap();
-        facility.issue_account(&first, "clerk", "clerk-password", Role::General, [3; 16], now).unwrap();
-        facility.issue_account(&first, "second", "second-admin-pw", Role::Admin, [4; 16], now).unwrap();
+        facility.issue_account(&first, "clerk", &secret("clerk-password"), Role::General, [3; 16], now).unwrap();
+        facility.issue_account(&first, "second", &secret("second-admin-pw"), Role::Admin, [4; 16], now).unwrap();
         let mut session: Option<(onshi::facility::AdminSession, onshi::time::Timestamp)> = None;
         let mut second_revoked = false;
         for action in actions {
             match action {
                 Action::LoginAdmin => {
-                    match facility.login("second", "second-admin-pw", now) {
+                    match facility.login("second", &secret("second-admin-pw"), now) {
                         Ok(Session::Admin(s)) => { prop_assert!(!second_revoked); session = Some((s, now)); }
                         Ok(Session::General(_)) => prop_assert!(false, "role mix-up"),
                         Err(_) => prop_assert!(second_revoked),
                     }
                 }
                 Action::LoginGeneral => {
-                    let login = facility.login("clerk", "clerk-password", now);
+                    let login = facility.login("clerk", &secret("clerk-password"), now);
                     prop_assert!(matches!(login, Ok(Session::General(_))));
                 }
                 Action::LoginWrong => {
-                    prop_assert_eq!(facility.login("second", "not-the-password", now), Err(FacilityError::LoginFailed));
+                    prop_assert_eq!(facility.login("second", &secret("not-the-password"), now), Err(FacilityError::LoginFailed));
                 }
                 Action::SetModeWithLastAdminSession(m) => {
                     let mode = [ReaderMode::Unattended, ReaderMode::PinOnly, ReaderMode::LegacyVisual][usize::from(m)];
@@ -271,7 +274,7 @@ proptest! {
                 Action::Wait(seconds) => now = now.saturating_add_seconds(i64::from(seconds)),
                 Action::RevokeSecondAdmin => {
                     // The first admin's session may have expired; log in again for this.
-                    let Session::Admin(fresh) = facility.login("admin", ADMIN_PASSWORD, now).unwrap() else { unreachable!() };
+                    let Session::Admin(fresh) = facility.login("admin", &secret(ADMIN_PASSWORD), now).unwrap() else { unreachable!() };
                     let result = facility.revoke_account(&fresh, "second", now);
                     prop_assert_eq!(result.is_ok(), !second_revoked);
                     second_revoked = true;

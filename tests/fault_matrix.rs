@@ -581,13 +581,16 @@ fn context(mode: ReaderMode) -> ReaderContext {
     let now = morning();
     let mut facility = Facility::new(
         "admin",
-        "admin-password-1",
+        &SecretBytes::from("admin-password-1"),
         [1; 16],
         now,
         HashCost::FAST_FOR_TESTS,
     )
     .unwrap();
-    let Session::Admin(admin) = facility.login("admin", "admin-password-1", now).unwrap() else {
+    let Session::Admin(admin) = facility
+        .login("admin", &SecretBytes::from("admin-password-1"), now)
+        .unwrap()
+    else {
         panic!("admin")
     };
     facility.add_reader(&admin, ReaderId::new(1), now).unwrap();

@@ -25,7 +25,7 @@ fn building_and_encoding_commands_allocates_nothing() {
             Command::read_binary_extended(0, 65_536).unwrap(),
             Command::retry_count_query(),
             Command::verify(&pin).unwrap(),
-            Command::compute_digital_signature(&digest_info).unwrap(),
+            Command::new(0x80, 0x2A, 0x00, 0x80, &digest_info, 256).unwrap(),
             Command::get_response(16).unwrap(),
         ];
         for command in commands {

@@ -111,8 +111,8 @@ fn a_full_session_through_pcscd() {
     let Some(_reader) = enabled() else { return };
     let virtual_card = Arc::new(Mutex::new(Persona::Standard.card(today())));
     let placed = place(&virtual_card);
+    // The card's insertion, reported by the reader, is taken by `Card::new`.
     let mut card = Card::new(open_reader());
-    let _ = card.reader_mut().take_card_event();
 
     assert_eq!(
         card.pin_status(PinSlot::UserAuth).unwrap(),

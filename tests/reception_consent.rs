@@ -251,3 +251,41 @@ fn no_key_to_lock_without_a_verify() {
     assert!(!h.saw(|e| *e == VisitEvent::KeysLocked));
     assert_eq!(h.keys_locked(), 0);
 }
+
+#[test]
+fn outcomes_say_what_happened_in_one_line() {
+    // A PIN visit with the consent item by item: the vendor's log line needs no match of its own.
+    let mut h = confirmed_by_pin(VisitSettings::default());
+    h.send(UserInput::ConsentAnswer(false)).unwrap();
+    for agreed in [true, false, true] {
+        h.send(UserInput::ConsentAnswer(agreed)).unwrap();
+    }
+    let outcome = h.outcome();
+    assert_eq!(
+        outcome.result.to_string(),
+        "confirmed by PIN; consent: 2 of 3 items"
+    );
+    let card = outcome.card.as_ref().unwrap();
+    assert_eq!(
+        outcome.to_string(),
+        format!("confirmed by PIN; consent: 2 of 3 items; {card}")
+    );
+    assert!(
+        card.to_string()
+            .starts_with("chip 0000000099000001, certificate ")
+    );
+    // Walking away during the consent.
+    let mut h = confirmed_by_pin(VisitSettings::default());
+    h.wait(3600);
+    assert_eq!(
+        h.outcome().result.to_string(),
+        "confirmed by PIN; consent: not finished (timed out)"
+    );
+    assert_eq!(
+        VisitResult::NotConfirmed {
+            reason: EndReason::NoMethodLeft
+        }
+        .to_string(),
+        "not confirmed: no way to confirm identity left"
+    );
+}

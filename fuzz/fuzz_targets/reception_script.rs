@@ -65,13 +65,15 @@ fn passcode_check() -> StaffPasscodeCheck {
             let now = Timestamp::from_unix_seconds(1_795_737_600);
             let mut facility = Facility::new(
                 "admin",
-                "fuzz-admin-pw",
+                &SecretBytes::from("fuzz-admin-pw"),
                 [1; 16],
                 now,
                 HashCost::FAST_FOR_TESTS,
             )
             .expect("facility");
-            let Ok(Session::Admin(admin)) = facility.login("admin", "fuzz-admin-pw", now) else {
+            let Ok(Session::Admin(admin)) =
+                facility.login("admin", &SecretBytes::from("fuzz-admin-pw"), now)
+            else {
                 panic!("admin login");
             };
             facility

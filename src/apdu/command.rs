@@ -12,56 +12,18 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use iso7816::command::class::{Class, ZERO_CLA};
+use iso7816::command::class::Class;
 use iso7816::command::{CommandBuilder, CommandView, ExpectedLen, FromSliceError};
-use zeroize::Zeroizing;
 
+use super::builders::ins;
 use super::{BufferTooSmall, HexBytes};
-use crate::SecretBytes;
-
-/// Instruction bytes (INS) the My Number Card understands.
-pub mod ins {
-    /// VERIFY: present a PIN, or (with no data) ask for the retry counter.
-    pub const VERIFY: u8 = 0x20;
-    /// CHANGE REFERENCE DATA: set a new PIN after the old one was verified.
-    pub const CHANGE_REFERENCE_DATA: u8 = 0x24;
-    /// PERFORM SECURITY OPERATION; with P1-P2 `00 80` on the JPKI-AP, COMPUTE DIGITAL SIGNATURE.
-    pub const PERFORM_SECURITY_OPERATION: u8 = 0x2A;
-    /// RESET RETRY COUNTER: unblock a PIN (not offered by the card to a host).
-    pub const RESET_RETRY_COUNTER: u8 = 0x2C;
-    /// SELECT (an application by AID, or an elementary file by its 2-byte ID).
-    pub const SELECT: u8 = 0xA4;
-    /// READ BINARY.
-    pub const READ_BINARY: u8 = 0xB0;
-    /// READ RECORD.
-    pub const READ_RECORD: u8 = 0xB2;
-    /// GET RESPONSE: fetch the data announced by a `61 xx` status word.
-    pub const GET_RESPONSE: u8 = 0xC0;
-}
 
 /// Largest Nc and Ne of a short APDU.
 const SHORT_MAX_DATA: usize = 255;
-const SHORT_MAX_NE: u32 = 256;
+pub(super) const SHORT_MAX_NE: u32 = 256;
 /// Largest Nc and Ne of an extended APDU.
 const EXTENDED_MAX_DATA: usize = 65_535;
-const EXTENDED_MAX_NE: u32 = 65_536;
-/// READ BINARY with P1 bit 8 clear takes a 15-bit offset.
-const MAX_READ_OFFSET: u16 = 0x7FFF;
-/// ISO 7816-4 application identifiers are at most 16 bytes.
-const MAX_AID_LEN: usize = 16;
-
-/// A read must ask for 1 to Ne-max bytes.
-fn check_read_len(expected_len: u32, encoding: LengthEncoding) -> Result<(), BuildError> {
-    let max = match encoding {
-        LengthEncoding::Short => SHORT_MAX_NE,
-        LengthEncoding::Extended => EXTENDED_MAX_NE,
-    };
-    if expected_len == 0 || expected_len > max {
-        return Err(BuildError::ExpectedLenOutOfRange { expected_len, max });
-    }
-    Ok(())
-}
-
+pub(super) const EXTENDED_MAX_NE: u32 = 65_536;
 /// Whether Lc and Le are one byte each (short) or two to three (extended).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LengthEncoding {
@@ -91,43 +53,6 @@ pub enum ApduCase {
     FourExtended,
 }
 
-/// A two-byte elementary-file identifier (FID), such as `00 0A` for the user-authentication
-/// certificate.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FileId([u8; 2]);
-
-impl FileId {
-    /// The file ID with the given 16-bit value.
-    #[must_use]
-    pub const fn new(id: u16) -> Self {
-        Self(id.to_be_bytes())
-    }
-
-    /// The 16-bit value.
-    #[must_use]
-    pub const fn to_u16(self) -> u16 {
-        u16::from_be_bytes(self.0)
-    }
-
-    /// The two bytes sent in SELECT.
-    #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; 2] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for FileId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FileId({:04X})", self.to_u16())
-    }
-}
-
-impl fmt::Display for FileId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EF {:04X}", self.to_u16())
-    }
-}
-
 /// A command APDU that borrows its data.
 ///
 /// Every value is valid: the constructors check the lengths, and [`Command::parse`] checks bytes
@@ -146,14 +71,14 @@ impl fmt::Display for FileId {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Command<'a> {
-    class: Class,
-    instruction: u8,
-    p1: u8,
-    p2: u8,
-    data: &'a [u8],
+    pub(super) class: Class,
+    pub(super) instruction: u8,
+    pub(super) p1: u8,
+    pub(super) p2: u8,
+    pub(super) data: &'a [u8],
     /// Ne, the maximum number of response bytes expected; 0 when there is no Le field.
-    expected_len: u32,
-    encoding: LengthEncoding,
+    pub(super) expected_len: u32,
+    pub(super) encoding: LengthEncoding,
 }
 
 impl<'a> Command<'a> {
@@ -210,7 +135,7 @@ impl<'a> Command<'a> {
         )
     }
 
-    fn with_encoding(
+    pub(super) fn with_encoding(
         class: u8,
         instruction: u8,
         p1: u8,
@@ -250,157 +175,6 @@ impl<'a> Command<'a> {
         })
     }
 
-    /// SELECT an application by its AID: `00 A4 04 0C Lc <AID>`, no Le, as every JPKI tool
-    /// sends it (P2 `0C`: no file control information returned).
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::InvalidAid`] unless the AID has 1 to 16 bytes.
-    pub fn select_application(aid: &'a [u8]) -> Result<Self, BuildError> {
-        if aid.is_empty() || aid.len() > MAX_AID_LEN {
-            return Err(BuildError::InvalidAid { len: aid.len() });
-        }
-        Self::new(0x00, ins::SELECT, 0x04, 0x0C, aid, 0)
-    }
-
-    /// SELECT an elementary file of the current application by its ID: `00 A4 02 0C 02 <FID>`.
-    #[must_use]
-    pub const fn select_elementary_file(file: &'a FileId) -> Self {
-        Self::known_short(ZERO_CLA, ins::SELECT, 0x02, 0x0C, &file.0, 0)
-    }
-
-    /// READ BINARY of the current EF from `offset`, asking for `expected_len` bytes (1 to 256;
-    /// 256 is sent as Le = `00`): `00 B0 <offset hi> <offset lo> Le`.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::OffsetTooLarge`] above `7FFF` (P1 bit 8 would mean a short EF ID) and
-    /// [`BuildError::ExpectedLenOutOfRange`] outside 1 to 256.
-    pub fn read_binary(offset: u16, expected_len: u32) -> Result<Self, BuildError> {
-        Self::read_binary_with(offset, expected_len, LengthEncoding::Short)
-    }
-
-    /// READ BINARY with an extended Le (1 to 65 536 bytes), for readers that support it.
-    ///
-    /// # Errors
-    ///
-    /// As [`Command::read_binary`], with the extended range.
-    pub fn read_binary_extended(offset: u16, expected_len: u32) -> Result<Self, BuildError> {
-        Self::read_binary_with(offset, expected_len, LengthEncoding::Extended)
-    }
-
-    fn read_binary_with(
-        offset: u16,
-        expected_len: u32,
-        encoding: LengthEncoding,
-    ) -> Result<Self, BuildError> {
-        if offset > MAX_READ_OFFSET {
-            return Err(BuildError::OffsetTooLarge { offset });
-        }
-        check_read_len(expected_len, encoding)?;
-        let [p1, p2] = offset.to_be_bytes();
-        Self::with_encoding(0x00, ins::READ_BINARY, p1, p2, &[], expected_len, encoding)
-    }
-
-    /// READ BINARY of the EF with short file identifier `short_file_id` (1 to 30, the low five
-    /// bits of its FID), selecting it on the way, from an `offset` of 0 to 255:
-    /// `00 B0 <80 | SFI> <offset> Le`. Some tools read the certificate this way without a
-    /// SELECT EF.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::InvalidShortFileId`] outside 1 to 30; the Ne errors of
-    /// [`Command::read_binary`] (or of the extended form when `encoding` is extended).
-    pub fn read_binary_short_file(
-        short_file_id: u8,
-        offset: u8,
-        expected_len: u32,
-        encoding: LengthEncoding,
-    ) -> Result<Command<'static>, BuildError> {
-        if !(1..=30).contains(&short_file_id) {
-            return Err(BuildError::InvalidShortFileId { short_file_id });
-        }
-        check_read_len(expected_len, encoding)?;
-        Command::with_encoding(
-            0x00,
-            ins::READ_BINARY,
-            0x80 | short_file_id,
-            offset,
-            &[],
-            expected_len,
-            encoding,
-        )
-    }
-
-    /// VERIFY the PIN of the current EF: `00 20 00 80 Lc <PIN>`. Run it after selecting the
-    /// PIN's EF. The PIN is masked in `Debug` and `Display`.
-    ///
-    /// Each call to the card with this command spends a try if the PIN is wrong: never resend it.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::EmptyData`] for an empty PIN (that would be the retry query, see
-    /// [`Command::retry_count_query`]) and [`BuildError::DataTooLong`] above 255 bytes.
-    pub fn verify(pin: &'a SecretBytes) -> Result<Self, BuildError> {
-        let pin = pin.expose_secret();
-        if pin.is_empty() {
-            return Err(BuildError::EmptyData);
-        }
-        Self::new(0x00, ins::VERIFY, 0x00, 0x80, pin, 0)
-    }
-
-    /// The empty VERIFY, `00 20 00 80` (case 1): asks the current PIN EF for its retry counter
-    /// (`63 Cx`) without spending a try.
-    #[must_use]
-    pub const fn retry_count_query() -> Command<'static> {
-        Command::known_short(ZERO_CLA, ins::VERIFY, 0x00, 0x80, &[], 0)
-    }
-
-    /// CHANGE REFERENCE DATA with the new PIN only, `00 24 01 80 Lc <new PIN>`, after a
-    /// successful VERIFY of the same EF. The PIN is masked in `Debug` and `Display`.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::EmptyData`] and [`BuildError::DataTooLong`] as for [`Command::verify`].
-    pub fn change_reference_data(new_pin: &'a SecretBytes) -> Result<Self, BuildError> {
-        let new_pin = new_pin.expose_secret();
-        if new_pin.is_empty() {
-            return Err(BuildError::EmptyData);
-        }
-        Self::new(0x00, ins::CHANGE_REFERENCE_DATA, 0x01, 0x80, new_pin, 0)
-    }
-
-    /// COMPUTE DIGITAL SIGNATURE of the JPKI-AP, `80 2A 00 80 Lc <DigestInfo> 00`, with the key
-    /// EF selected and its PIN verified. The card applies PKCS#1 v1.5 padding and returns the
-    /// signature (256 bytes for RSA-2048, so Le = `00`).
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::EmptyData`] for empty input, [`BuildError::DataTooLong`] above 255 bytes.
-    pub fn compute_digital_signature(digest_info: &'a [u8]) -> Result<Self, BuildError> {
-        if digest_info.is_empty() {
-            return Err(BuildError::EmptyData);
-        }
-        Self::new(
-            0x80,
-            ins::PERFORM_SECURITY_OPERATION,
-            0x00,
-            0x80,
-            digest_info,
-            SHORT_MAX_NE,
-        )
-    }
-
-    /// GET RESPONSE for the `expected_len` bytes a `61 xx` announced: `00 C0 00 00 Le`.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::ExpectedLenOutOfRange`] outside 1 to 256.
-    pub fn get_response(expected_len: u32) -> Result<Command<'static>, BuildError> {
-        check_read_len(expected_len, LengthEncoding::Short)?;
-        Command::new(0x00, ins::GET_RESPONSE, 0x00, 0x00, &[], expected_len)
-    }
-
     /// The same command with another Ne, as after a `6C xx` ("wrong Le, use xx").
     ///
     /// # Errors
@@ -419,7 +193,7 @@ impl<'a> Command<'a> {
     }
 
     /// A short command whose lengths the caller guarantees (at most 255 data bytes, Ne ≤ 256).
-    const fn known_short(
+    pub(super) const fn known_short(
         class: Class,
         instruction: u8,
         p1: u8,
@@ -672,70 +446,6 @@ impl fmt::Debug for Command<'_> {
     }
 }
 
-/// An owned command APDU. Its data is zeroized when it is dropped, and masked in `Debug` and
-/// `Display` when it is a PIN.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CommandBuf {
-    class: Class,
-    instruction: u8,
-    p1: u8,
-    p2: u8,
-    data: Zeroizing<Vec<u8>>,
-    expected_len: u32,
-    encoding: LengthEncoding,
-}
-
-impl CommandBuf {
-    /// Parses and copies a command APDU; see [`Command::parse`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Command::parse`].
-    pub fn parse(bytes: &[u8]) -> Result<Self, CommandParseError> {
-        Command::parse(bytes).map(Self::from)
-    }
-
-    /// The borrowed view, which has all the accessors and the encoder.
-    #[must_use]
-    pub fn as_command(&self) -> Command<'_> {
-        Command {
-            class: self.class,
-            instruction: self.instruction,
-            p1: self.p1,
-            p2: self.p2,
-            data: &self.data,
-            expected_len: self.expected_len,
-            encoding: self.encoding,
-        }
-    }
-}
-
-impl From<Command<'_>> for CommandBuf {
-    fn from(command: Command<'_>) -> Self {
-        Self {
-            class: command.class,
-            instruction: command.instruction,
-            p1: command.p1,
-            p2: command.p2,
-            data: Zeroizing::new(command.data.to_vec()),
-            expected_len: command.expected_len,
-            encoding: command.encoding,
-        }
-    }
-}
-
-impl fmt::Debug for CommandBuf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.as_command(), f)
-    }
-}
-
-impl fmt::Display for CommandBuf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.as_command(), f)
-    }
-}
-
 /// A command that cannot be built as asked: a mistake by the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -829,6 +539,8 @@ impl From<FromSliceError> for CommandParseError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::SecretBytes;
+    use crate::apdu::CommandBuf;
     use alloc::format;
     use alloc::string::ToString;
 

@@ -27,7 +27,7 @@ impl StatusWord {
     pub const SECURITY_STATUS_NOT_SATISFIED: Self = Self(0x6982);
     /// `69 83`: authentication method blocked (ISO 7816-4).
     pub const AUTHENTICATION_METHOD_BLOCKED: Self = Self(0x6983);
-    /// `69 84`: reference data not usable; what the JPKI card answers to a VERIFY of a blocked PIN.
+    /// `69 84`: reference data not usable (ISO 7816-4).
     pub const REFERENCE_DATA_NOT_USABLE: Self = Self(0x6984);
     /// `6A 82`: file or application not found.
     pub const FILE_NOT_FOUND: Self = Self(0x6A82);
@@ -88,8 +88,8 @@ impl StatusWord {
     ///
     /// `63 Cx` is a wrong PIN with `x` (the low nibble only) tries left. `63 00` is not: ISO
     /// 7816-4 calls it "verification failed" without a counter, and it is kept as
-    /// [`StatusMeaning::Other`]. Both `69 83` and `69 84` mean the PIN is blocked: ISO names
-    /// the first, the JPKI card answers the second.
+    /// [`StatusMeaning::Other`]. `69 83` is a blocked PIN; `69 84` keeps its ISO meaning here
+    /// (the JPKI card answers it for a blocked PIN, and the card layer reads it so).
     #[must_use]
     pub const fn meaning(self) -> StatusMeaning {
         let [sw1, sw2] = self.to_bytes();
@@ -104,7 +104,8 @@ impl StatusWord {
             (0x63, n) if n & 0xF0 == 0xC0 => StatusMeaning::WrongPin {
                 tries_left: n & 0x0F,
             },
-            (0x69, 0x83) | (0x69, 0x84) => StatusMeaning::PinBlocked,
+            (0x69, 0x83) => StatusMeaning::PinBlocked,
+            (0x69, 0x84) => StatusMeaning::ReferenceDataNotUsable,
             (0x69, 0x82) => StatusMeaning::SecurityStatusNotSatisfied,
             (0x6A, 0x82) => StatusMeaning::FileNotFound,
             (0x6A, 0x86) | (0x6B, 0x00) => StatusMeaning::WrongP1P2,
@@ -217,8 +218,12 @@ pub enum StatusMeaning {
         /// Tries left before the PIN is blocked, 0 to 15. `63 C0` is the try that used up the counter.
         tries_left: u8,
     },
-    /// `69 83` or `69 84`: the PIN is blocked; VERIFY is refused even with the right PIN.
+    /// `69 83`: authentication method blocked (ISO 7816-4): the PIN is blocked; VERIFY is
+    /// refused even with the right PIN.
     PinBlocked,
+    /// `69 84`: reference data not usable (ISO 7816-4). What a card means by it is the card
+    /// layer's to say (the JPKI card answers it for a blocked PIN).
+    ReferenceDataNotUsable,
     /// `69 82`: security status not satisfied, e.g. a protected file before its PIN.
     SecurityStatusNotSatisfied,
     /// `6A 82`: file or application not found.
@@ -244,6 +249,7 @@ impl fmt::Display for StatusMeaning {
             Self::WrongPin { tries_left: 1 } => f.write_str("not verified, 1 try left"),
             Self::WrongPin { tries_left } => write!(f, "not verified, {tries_left} tries left"),
             Self::PinBlocked => f.write_str("PIN blocked"),
+            Self::ReferenceDataNotUsable => f.write_str("reference data not usable"),
             Self::SecurityStatusNotSatisfied => f.write_str("security status not satisfied"),
             Self::FileNotFound => f.write_str("file or application not found"),
             Self::WrongP1P2 => f.write_str("wrong parameters P1-P2"),
@@ -273,7 +279,7 @@ mod tests {
             (0x6300, StatusMeaning::Other),
             (0x6310, StatusMeaning::Other),
             (0x6983, StatusMeaning::PinBlocked),
-            (0x6984, StatusMeaning::PinBlocked),
+            (0x6984, StatusMeaning::ReferenceDataNotUsable),
             (0x6982, StatusMeaning::SecurityStatusNotSatisfied),
             (0x6A82, StatusMeaning::FileNotFound),
             (0x6A86, StatusMeaning::WrongP1P2),

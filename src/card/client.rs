@@ -65,8 +65,10 @@ pub struct PinReport {
 }
 
 impl<R: CardReader> Card<R> {
-    /// The card on `reader`.
-    pub fn new(reader: R) -> Self {
+    /// The card on `reader`. Card events the reader reported before (the card's insertion)
+    /// are taken: the card layer starts knowing nothing of the card, so they change nothing.
+    pub fn new(mut reader: R) -> Self {
+        let _ = reader.take_card_event();
         let capabilities = reader.capabilities();
         Self {
             reader,

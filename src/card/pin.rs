@@ -252,23 +252,36 @@ impl fmt::Display for PinStatus {
 }
 
 /// A PIN (or password, or 照合番号) of a known kind, checked for format, held as a secret:
-/// masked in `Debug`, never serialized, zeroized on drop.
+/// masked in `Debug`, never serialized, zeroized on drop, and neither `Clone` nor comparable
+/// (no copy to forget to wipe, no comparison that could leak by its timing).
 ///
 /// ```
 /// use onshi::card::{Pin, PinFormatError, PinKind};
 ///
 /// let pin = Pin::new(PinKind::UserAuth, "1234")?;
 /// assert_eq!(format!("{pin:?}"), "Pin { kind: UserAuth, value: *** }");
-/// assert_eq!(Pin::new(PinKind::UserAuth, "123"), Err(PinFormatError::WrongLength { min: 4, max: 4, got: 3 }));
+/// assert_eq!(
+///     Pin::new(PinKind::UserAuth, "123").err(),
+///     Some(PinFormatError::WrongLength { min: 4, max: 4, got: 3 })
+/// );
 /// # Ok::<(), PinFormatError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
 pub struct Pin {
     kind: PinKind,
     value: SecretBytes,
 }
 
 impl Pin {
+    /// A second copy, made on purpose (a key the visit keeps to use again after a reset).
+    /// `Pin` is not `Clone`: every copy of a secret is one more to wipe.
+    #[must_use]
+    pub(crate) fn duplicate(&self) -> Self {
+        Self {
+            kind: self.kind,
+            value: SecretBytes::copy_from(self.value.expose_secret()),
+        }
+    }
+
     /// Checks `input` against the rules of `kind` and keeps it as a secret. The signing
     /// password is upper-cased first, as the card stores it in capitals.
     ///
@@ -525,16 +538,16 @@ mod tests {
     fn user_auth_pin_is_four_digits() {
         assert!(Pin::new(PinKind::UserAuth, "0000").is_ok());
         assert_eq!(
-            Pin::new(PinKind::UserAuth, "12345"),
-            Err(PinFormatError::WrongLength {
+            Pin::new(PinKind::UserAuth, "12345").err(),
+            Some(PinFormatError::WrongLength {
                 min: 4,
                 max: 4,
                 got: 5
             })
         );
         assert_eq!(
-            Pin::new(PinKind::UserAuth, "12a4"),
-            Err(PinFormatError::NotDigits)
+            Pin::new(PinKind::UserAuth, "12a4").err(),
+            Some(PinFormatError::NotDigits)
         );
         assert_eq!(
             Pin::new(PinKind::UserAuth, "１２３４").unwrap_err(),
@@ -547,16 +560,16 @@ mod tests {
         let pin = Pin::new(PinKind::Signing, "abc123").unwrap();
         assert_eq!(pin.secret().expose_secret(), b"ABC123");
         assert_eq!(
-            Pin::new(PinKind::Signing, "ABCDEF"),
-            Err(PinFormatError::NeedsLetterAndDigit)
+            Pin::new(PinKind::Signing, "ABCDEF").err(),
+            Some(PinFormatError::NeedsLetterAndDigit)
         );
         assert_eq!(
-            Pin::new(PinKind::Signing, "123456"),
-            Err(PinFormatError::NeedsLetterAndDigit)
+            Pin::new(PinKind::Signing, "123456").err(),
+            Some(PinFormatError::NeedsLetterAndDigit)
         );
         assert_eq!(
-            Pin::new(PinKind::Signing, "ABC-123"),
-            Err(PinFormatError::NotAlphanumeric)
+            Pin::new(PinKind::Signing, "ABC-123").err(),
+            Some(PinFormatError::NotAlphanumeric)
         );
         assert!(Pin::new(PinKind::Signing, "A2345678901234567").is_err());
         assert!(Pin::new(PinKind::Signing, "A234567890123456").is_ok());
@@ -566,8 +579,8 @@ mod tests {
     fn my_number_check_digit() {
         assert!(Pin::new(PinKind::VerificationNumberA, "123456789018").is_ok());
         assert_eq!(
-            Pin::new(PinKind::VerificationNumberA, "123456789017"),
-            Err(PinFormatError::CheckDigit)
+            Pin::new(PinKind::VerificationNumberA, "123456789017").err(),
+            Some(PinFormatError::CheckDigit)
         );
     }
 
@@ -619,8 +632,8 @@ mod tests {
             Err(PinFormatError::BirthDateOutOfRange)
         );
         assert_eq!(
-            Pin::new(PinKind::VerificationNumberB, "85130120305678"),
-            Err(PinFormatError::InvalidDate)
+            Pin::new(PinKind::VerificationNumberB, "85130120305678").err(),
+            Some(PinFormatError::InvalidDate)
         );
         assert!(Pin::new(PinKind::VerificationNumberB, "85022920305678").is_ok());
         let pin =
@@ -634,8 +647,8 @@ mod tests {
         assert_eq!(key.kind(), PinKind::BirthDate);
         assert_eq!(key.secret().expose_secret(), b"550217");
         assert_eq!(
-            Pin::new(PinKind::BirthDate, "551317"),
-            Err(PinFormatError::InvalidDate)
+            Pin::new(PinKind::BirthDate, "551317").err(),
+            Some(PinFormatError::InvalidDate)
         );
     }
 

@@ -9,11 +9,13 @@
 //!
 //! ```
 //! use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
+//! use onshi::SecretBytes;
 //! use onshi::time::Timestamp;
 //!
 //! let now = Timestamp::from_unix_seconds(1_795_737_600);
-//! let mut facility = Facility::new("admin", "correct horse", [7; 16], now, HashCost::FAST_FOR_TESTS)?;
-//! let Session::Admin(admin) = facility.login("admin", "correct horse", now)? else { unreachable!() };
+//! let password = SecretBytes::from("correct horse");
+//! let mut facility = Facility::new("admin", &password, [7; 16], now, HashCost::FAST_FOR_TESTS)?;
+//! let Session::Admin(admin) = facility.login("admin", &password, now)? else { unreachable!() };
 //! let reader = ReaderId::new(1);
 //! facility.add_reader(&admin, reader, now)?;
 //! facility.set_reader_mode(&admin, reader, ReaderMode::LegacyVisual, now)?;
@@ -363,7 +365,7 @@ impl Facility {
     /// [`FacilityError::InvalidAccountName`], [`FacilityError::WeakPassword`], hashing errors.
     pub fn new(
         admin_name: &str,
-        admin_password: &str,
+        admin_password: &SecretBytes,
         salt: [u8; 16],
         now: Timestamp,
         cost: HashCost,
@@ -414,14 +416,14 @@ impl Facility {
     pub fn login(
         &mut self,
         name: &str,
-        password: &str,
+        password: &SecretBytes,
         now: Timestamp,
     ) -> Result<Session, FacilityError> {
         let verified = self.accounts.get(name).is_some_and(|account| {
             account.active
                 && PasswordHash::new(&account.password_hash).is_ok_and(|hash| {
                     Argon2::default()
-                        .verify_password(password.as_bytes(), &hash)
+                        .verify_password(password.expose_secret(), &hash)
                         .is_ok()
                 })
         });
@@ -545,7 +547,7 @@ impl Facility {
         &mut self,
         admin: &AdminSession,
         name: &str,
-        password: &str,
+        password: &SecretBytes,
         role: Role,
         salt: [u8; 16],
         now: Timestamp,
@@ -686,7 +688,7 @@ impl Facility {
     fn insert_account(
         &mut self,
         name: &str,
-        password: &str,
+        password: &SecretBytes,
         role: Role,
         salt: [u8; 16],
     ) -> Result<(), FacilityError> {
@@ -704,7 +706,7 @@ impl Facility {
         if self.accounts.contains_key(name) {
             return Err(FacilityError::AccountExists);
         }
-        let password_hash = self.hash(password.as_bytes(), &salt)?;
+        let password_hash = self.hash(password.expose_secret(), &salt)?;
         self.accounts.insert(
             name.to_string(),
             Account {

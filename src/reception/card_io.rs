@@ -54,11 +54,7 @@ impl fmt::Display for CardIdentity {
 
 /// A certificate serial as upper-case hex.
 pub(super) fn serial_hex(serial: &[u8]) -> String {
-    let mut out = String::with_capacity(serial.len() * 2);
-    for byte in serial {
-        let _ = fmt::Write::write_fmt(&mut out, format_args!("{byte:02X}"));
-    }
-    out
+    alloc::format!("{}", crate::apdu::CompactHex(serial))
 }
 
 /// What a finished card task gave.

@@ -117,7 +117,8 @@ pub enum ConsentStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EligibilityOnlyReason {
-    /// The user-authentication certificate expired less than three months ago.
+    /// The user-authentication certificate expired, and the grace (to the end of the third
+    /// month after the month of expiry) has not run out.
     CertificateExpiredRecently,
 }
 
@@ -139,7 +140,7 @@ pub enum EndReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalReason {
-    /// The user-authentication certificate expired more than three months ago.
+    /// The user-authentication certificate expired, and its grace ran out.
     CertificateExpired,
     /// The certificate is not valid yet.
     CertificateNotYetValid,
@@ -174,6 +175,107 @@ pub enum VisitResult {
         /// Why.
         reason: EndReason,
     },
+}
+
+impl fmt::Display for IdentityMethod {
+    /// `face (score 0.930)`, `PIN`, `staff check on the reader by nurse-07`, …
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Face { score } => write!(f, "face (score {score})"),
+            Self::Pin => f.write_str("PIN"),
+            Self::PinByLegalRepresentative => f.write_str("PIN by a legal representative"),
+            Self::StaffCheck {
+                staff_id,
+                kind: StaffCheckKind::OnReader,
+            } => write!(f, "staff check on the reader by {staff_id}"),
+            Self::StaffCheck {
+                staff_id,
+                kind: StaffCheckKind::LegacyTerminal,
+            } => write!(f, "staff check on the terminal by {staff_id}"),
+            Self::Smartphone {
+                platform: SmartphonePlatform::IPhone,
+            } => f.write_str("smartphone (iPhone)"),
+            Self::Smartphone {
+                platform: SmartphonePlatform::Android,
+            } => f.write_str("smartphone (Android)"),
+        }
+    }
+}
+
+impl fmt::Display for ConsentStatus {
+    /// `all (blanket)`, `2 of 3 items`, `not asked (eligibility only)`, `not finished (timed
+    /// out)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Given(record) if record.blanket => f.write_str("all (blanket)"),
+            Self::Given(record) => {
+                let agreed = record.answers.iter().filter(|answer| answer.agreed).count();
+                write!(f, "{agreed} of {} items", record.answers.len())
+            }
+            Self::NotAsked => f.write_str("not asked (eligibility only)"),
+            Self::NotFinished { reason } => write!(f, "not finished ({reason})"),
+        }
+    }
+}
+
+impl fmt::Display for EndReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CardRemoved => "card removed",
+            Self::TimedOut => "timed out",
+            Self::NoMethodLeft => "no way to confirm identity left",
+            Self::CardOrReaderError => "card or reader error",
+        })
+    }
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CertificateExpired => "certificate expired",
+            Self::CertificateNotYetValid => "certificate not yet valid",
+            Self::SmartphoneCertificateExpired => "smartphone certificate expired",
+            Self::NotAMyNumberCard => "not a My Number Card",
+        })
+    }
+}
+
+impl fmt::Display for VisitResult {
+    /// `confirmed by PIN; consent: all (blanket)`, `refused: certificate expired`,
+    /// `not confirmed: timed out`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Confirmed {
+                identity,
+                consent,
+                eligibility_only,
+                ..
+            } => {
+                write!(f, "confirmed by {identity}; consent: {consent}")?;
+                if eligibility_only.is_some() {
+                    f.write_str("; eligibility only")?;
+                }
+                Ok(())
+            }
+            Self::Refused { reason } => write!(f, "refused: {reason}"),
+            Self::NotConfirmed { reason } => write!(f, "not confirmed: {reason}"),
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    /// The result, then the card when it was read: `confirmed by PIN; consent: all (blanket);
+    /// chip 0000000099000001, certificate 227B01`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.result)?;
+        if let Some(card) = &self.card {
+            write!(f, "; {card}")?;
+        }
+        if self.certificate_renewal_alert {
+            f.write_str("; certificate renewal due")?;
+        }
+        Ok(())
+    }
 }
 
 /// Everything a vendor hands to its terminal link at the end of a visit.

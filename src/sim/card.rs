@@ -165,11 +165,21 @@ impl fmt::Debug for VirtualFile {
 }
 
 /// A PIN on the virtual card: its value (secret), tries left and the maximum.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct VirtualPin {
     value: SecretBytes,
     remaining: u8,
     max: u8,
+}
+
+impl Clone for VirtualPin {
+    fn clone(&self) -> Self {
+        Self {
+            value: SecretBytes::copy_from(self.value.expose_secret()),
+            remaining: self.remaining,
+            max: self.max,
+        }
+    }
 }
 
 impl VirtualPin {

@@ -35,13 +35,16 @@ pub fn facility(mode: ReaderMode) -> Facility {
     let now = morning();
     let mut facility = Facility::new(
         "admin",
-        ADMIN_PASSWORD,
+        &secret(ADMIN_PASSWORD),
         [1; 16],
         now,
         HashCost::FAST_FOR_TESTS,
     )
     .unwrap();
-    let Session::Admin(admin) = facility.login("admin", ADMIN_PASSWORD, now).unwrap() else {
+    let Session::Admin(admin) = facility
+        .login("admin", &secret(ADMIN_PASSWORD), now)
+        .unwrap()
+    else {
         panic!("admin login")
     };
     facility.add_reader(&admin, ReaderId::new(1), now).unwrap();

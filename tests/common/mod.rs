@@ -18,10 +18,7 @@ pub fn morning() -> Timestamp {
 /// Bytes from hex text with optional spaces.
 pub fn hex(text: &str) -> Vec<u8> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
-        .collect()
+    onshi::apdu::decode_hex(&digits).expect("hex digits")
 }
 
 /// A persona's card for [`today`] on a short-APDU virtual reader.

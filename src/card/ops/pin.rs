@@ -45,7 +45,7 @@ fn query_answer(
             .into()),
             _ => Ok(PinStatus::from_tries(tries_left)),
         },
-        StatusMeaning::PinBlocked => Ok(PinStatus::Blocked),
+        StatusMeaning::PinBlocked | StatusMeaning::ReferenceDataNotUsable => Ok(PinStatus::Blocked),
         _ if status == REFERENCE_NOT_FOUND => Ok(PinStatus::NotSet),
         _ => Err(unexpected(Operation::RetryQuery, status)),
     };
@@ -334,7 +334,8 @@ impl CardOperation for VerifyPin {
                 state.set_pin_status(slot, PinStatus::from_tries(tries_left));
                 VerifyOutcome::WrongPin { tries_left }
             }
-            StatusMeaning::PinBlocked => {
+            // `69 83`, or `69 84`: what the JPKI card answers for a blocked PIN.
+            StatusMeaning::PinBlocked | StatusMeaning::ReferenceDataNotUsable => {
                 state.set_pin_status(slot, PinStatus::Blocked);
                 VerifyOutcome::Blocked
             }

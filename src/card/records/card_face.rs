@@ -126,11 +126,11 @@ impl CardFaceEntries {
     }
 }
 
-/// `Debug` gives the sizes of the images, not their bytes.
+/// `Debug` gives the sizes of the images, not their bytes, and masks the birth date.
 impl fmt::Debug for CardFaceEntries {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CardFaceEntries")
-            .field("birth_date", &self.birth_date)
+            .field("birth_date", &"***")
             .field("sex", &self.sex)
             .field("expiry", &self.expiry)
             .field("photo_len", &self.photo.as_ref().map(Vec::len))

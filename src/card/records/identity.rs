@@ -233,7 +233,10 @@ impl Sex {
 }
 
 /// The basic 4 info (基本4情報) of the card-info AP.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Personal data: `Debug` shows only the lengths of the name and address and masks the birth
+/// date, so a log line never carries them; serde gives them whole, for the vendor to protect.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasicInfo {
     /// Name (氏名), UTF-8.
     pub name: String,
@@ -305,6 +308,18 @@ impl MyNumber {
     #[must_use]
     pub fn expose_secret(&self) -> &str {
         &self.0
+    }
+}
+
+impl fmt::Debug for BasicInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "BasicInfo {{ name: ({} chars), address: ({} chars), birth_date: ***, sex: {:?} }}",
+            self.name.chars().count(),
+            self.address.chars().count(),
+            self.sex
+        )
     }
 }
 

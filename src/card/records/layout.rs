@@ -218,37 +218,16 @@ pub(crate) mod hex_bytes {
     use alloc::string::String;
     use alloc::vec::Vec;
 
+    use crate::apdu::{CompactHex, decode_hex};
+
     pub(crate) fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("{}", Compact(bytes)))
+        s.collect_str(&CompactHex(bytes))
     }
 
     pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text: String = serde::Deserialize::deserialize(d)?;
-        decode(&text)
+        decode_hex(&text)
             .ok_or_else(|| serde::de::Error::custom("expected an even number of hex digits"))
-    }
-
-    /// Hex text (either case, no separators) as bytes.
-    pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
-        if !text.len().is_multiple_of(2) {
-            return None;
-        }
-        (0..text.len())
-            .step_by(2)
-            .map(|i| {
-                text.get(i..i + 2)
-                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            })
-            .collect()
-    }
-
-    /// Bytes as upper-case hex with no separators.
-    pub(crate) struct Compact<'a>(pub(crate) &'a [u8]);
-
-    impl core::fmt::Display for Compact<'_> {
-        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            self.0.iter().try_for_each(|b| write!(f, "{b:02X}"))
-        }
     }
 
     /// The same for optional byte strings.
@@ -264,17 +243,5 @@ pub(crate) mod hex_bytes {
                 None => s.serialize_none(),
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_helpers() {
-        assert_eq!(hex_bytes::decode("0aFF"), Some(alloc::vec![0x0A, 0xFF]));
-        assert_eq!(hex_bytes::decode("0"), None);
-        assert_eq!(hex_bytes::decode("zz"), None);
     }
 }

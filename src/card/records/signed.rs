@@ -127,7 +127,7 @@ impl KeyId {
 impl fmt::Display for KeyId {
     /// The name, then the whole id in hex: `6000023 (36303030303233080530303100000000)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.name(), hex_bytes::Compact(&self.0))
+        write!(f, "{} ({})", self.name(), crate::apdu::CompactHex(&self.0))
     }
 }
 

@@ -99,7 +99,7 @@ impl Reading {
                 match (
                     usable,
                     ctx.card.fresh_count(slot),
-                    ctx.facts.verification_b.clone(),
+                    ctx.facts.verification_b.as_ref().map(Pin::duplicate),
                 ) {
                     (true, Some(count), Some(b)) => {
                         ctx.facts.unlocked = true;
