@@ -1,13 +1,23 @@
 //! The whole read of the user-authentication certificate against the virtual card, with short
 //! APDUs (8 commands) and with extended length (2 commands), and a PIN status query.
 //!
+//! Also the authenticity checks on a real J-LIS test card's files (`tests/vectors/`): the
+//! card-verifiable certificate and the card face's issuer signature, and the certificate chain.
+//!
 //! Run: `cargo bench --bench card`. It prints the APDU and byte counts of each read first.
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use onshi::ReaderCapabilities;
-use onshi::card::{Card, PinSlot};
+use onshi::card::authenticity::{
+    TrustAnchors, verify_card_face_data, verify_card_verifiable_certificate,
+    verify_certificate_chain,
+};
+use onshi::card::{
+    Application, Card, CardFaceEntries, CardFile, CardVerifiableCertificate, PinSlot,
+    UserAuthCertificate, card_face,
+};
 use onshi::sim::{Persona, VirtualCard, VirtualReader};
 use onshi::time::Date;
 
@@ -61,5 +71,41 @@ fn pin_status(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, certificate_read, pin_status);
+fn vector(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+fn authenticity(c: &mut Criterion) {
+    let anchors = TrustAnchors::jlis_test();
+    let entries = CardFaceEntries::parse(&vector("surface-0002.bin")).expect("a card face");
+    let cv_certificate = CardVerifiableCertificate::parse(
+        CardFile::new(Application::CardFace, card_face::CERTIFICATE),
+        &vector("surface-0004.bin"),
+    )
+    .expect("a card-verifiable certificate");
+    let certificate =
+        UserAuthCertificate::from_der(vector("jpki-auth-cert.der")).expect("a certificate");
+    let mut group = c.benchmark_group("authenticity");
+    group.bench_function("card_verifiable_certificate", |b| {
+        b.iter(|| {
+            black_box(verify_card_verifiable_certificate(
+                &anchors,
+                &cv_certificate,
+            ))
+        })
+    });
+    group.bench_function("card_face_data", |b| {
+        b.iter(|| black_box(verify_card_face_data(&anchors, &cv_certificate, &entries)))
+    });
+    group.bench_function("certificate_chain", |b| {
+        b.iter(|| black_box(verify_certificate_chain(&anchors, &certificate)))
+    });
+    group.bench_function("production_anchors", |b| {
+        b.iter(|| black_box(TrustAnchors::production()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, certificate_read, pin_status, authenticity);
 criterion_main!(benches);

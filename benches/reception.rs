@@ -38,7 +38,9 @@ fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -
     facility
         .set_reader_mode(&admin, ReaderId::new(1), mode, now)
         .expect("mode");
-    ReaderContext::from_facility(&facility, ReaderId::new(1), capabilities).expect("context")
+    ReaderContext::from_facility(&facility, ReaderId::new(1), capabilities)
+        .expect("context")
+        .with_trust(onshi::sim::trust_anchors())
 }
 
 /// Runs the visit's outputs against the card, answering captures and matches, until it waits
@@ -73,7 +75,12 @@ fn face_visit(
         .holder(now.date_in_japan())
         .verification_number_b()
         .expect("persona 照合番号B");
-    let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
+    let mut visit = Visit::new(
+        context.clone(),
+        VisitSettings::default(),
+        now,
+        onshi::card::authenticity::Challenge::from_random_bytes([0xAA; 32]),
+    );
     for input in [
         Input::Card(CardEvent::Inserted),
         UserInput::VerificationNumberB(b).into(),
@@ -93,7 +100,12 @@ fn pin_visit(
     mut card: VirtualCard,
     now: Timestamp,
 ) -> (Visit, VirtualCard) {
-    let mut visit = Visit::new(context.clone(), VisitSettings::default(), now);
+    let mut visit = Visit::new(
+        context.clone(),
+        VisitSettings::default(),
+        now,
+        onshi::card::authenticity::Challenge::from_random_bytes([0xAA; 32]),
+    );
     for input in [
         Input::Card(CardEvent::Inserted),
         UserInput::PinEntered("1234".into()).into(),

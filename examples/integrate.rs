@@ -65,8 +65,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         staff_passcode: None,
         capabilities: reader.capabilities(),
         legacy_reminder_seconds: 30 * 60,
+        trust: onshi::sim::trust_anchors(),
     };
-    let mut visit = Visit::new(context, VisitSettings::default(), now);
+    // Each visit's challenge: 32 fresh bytes from the operating system, never reused.
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random)?;
+    let challenge = onshi::card::authenticity::Challenge::from_random_bytes(random);
+    let mut visit = Visit::new(context, VisitSettings::default(), now, challenge);
 
     // The patient places the card; the OCR reads 照合番号B; the patient picks face, consents.
     reader.0.insert(persona.card(now.date_in_japan()));

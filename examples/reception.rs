@@ -389,6 +389,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ],
             camera: vec![capture_of_holder()],
         },
+        Patient {
+            title: "a cloned card: a real card's files on another chip, and the holder's PIN",
+            persona: Persona::ClonedCard,
+            arrives: (10, 30),
+            acts: vec![
+                // The card face's signature is the issuer's, but the chip cannot answer the
+                // challenge with the card-face key: the photo is not trusted, face and the
+                // staff check are withdrawn, and the PIN is asked.
+                act(
+                    "OCR reads 照合番号B from the card face",
+                    b(Persona::ClonedCard),
+                ),
+                act("someone enters the holder's PIN, 1234", pin("1234")),
+            ],
+            camera: vec![],
+        },
     ];
 
     let mut rows = Vec::new();
@@ -447,8 +463,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reader.insert(card);
         let context =
             ReaderContext::from_facility(&facility, READER, ReaderCapabilities::SHORT_ONLY)
-                .ok_or("reader context")?;
-        let visit = Visit::new(context, VisitSettings::default(), arrives);
+                .ok_or("reader context")?
+                .with_trust(onshi::sim::trust_anchors());
+        // Each visit's challenge: 32 fresh bytes from the operating system, never reused.
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random)?;
+        let challenge = onshi::card::authenticity::Challenge::from_random_bytes(random);
+        let visit = Visit::new(context, VisitSettings::default(), arrives, challenge);
         let mut ui = DemoUi {
             now: arrives,
             acts: patient.acts.into(),

@@ -84,8 +84,9 @@ fn annotate(command: &Command<'_>, span: Span, at: &mut Position) -> String {
             };
             if matches!(span, Span::Exclusive { .. }) {
                 // Between shared commands another program may have selected something else:
-                // the check starts by selecting the application again, card held exclusively.
-                format!("{what}, again: the PIN check begins, card held exclusively")
+                // a PIN check or a signature starts by selecting the application (again),
+                // card held exclusively.
+                format!("{what}: a guarded exchange begins, card held exclusively")
             } else {
                 what
             }
@@ -115,7 +116,7 @@ fn annotate(command: &Command<'_>, span: Span, at: &mut Position) -> String {
             let key = key_named(command, at.application, at.ef);
             if matches!(span, Span::Exclusive { hold: true }) {
                 format!(
-                    "retry count re-read just before the VERIFY, card held exclusively \
+                    "retry count read just before the VERIFY, card held exclusively \
                      ({key}; spends no try)"
                 )
             } else {
@@ -130,7 +131,16 @@ fn annotate(command: &Command<'_>, span: Span, at: &mut Position) -> String {
                 format!("VERIFY with the PIN the patient entered ({key}; one try if wrong)")
             }
         }
-        (ins::PERFORM_SECURITY_OPERATION, _) => "COMPUTE DIGITAL SIGNATURE".into(),
+        (ins::PERFORM_SECURITY_OPERATION, _) if command.p2() == 0x00 => {
+            "the card-face key signs this visit's challenge, no PIN: the card proves it is the \
+             one the card face was issued on"
+                .into()
+        }
+        (ins::PERFORM_SECURITY_OPERATION, _) => {
+            "the user-authentication key signs this visit's challenge, in the PIN's span: the \
+             card proves it holds the certificate's key"
+                .into()
+        }
         _ => "other".into(),
     }
 }
@@ -178,7 +188,7 @@ fn drain(
             Output::StaffNotice(notice) => println!("· staff terminal: {notice}"),
             Output::Wait { .. } => return Ok(()),
             Output::Finished(outcome) => {
-                println!("· outcome: {:?}", outcome.result);
+                println!("· outcome: {outcome}");
                 return Ok(());
             }
         }
@@ -212,8 +222,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         staff_passcode: None,
         capabilities,
         legacy_reminder_seconds: 30 * 60,
+        trust: onshi::sim::trust_anchors(),
     };
-    let mut visit = Visit::new(context, VisitSettings::default(), now);
+    let mut visit = Visit::new(
+        context,
+        VisitSettings::default(),
+        now,
+        onshi::card::authenticity::Challenge::from_random_bytes([0x66; 32]),
+    );
     let mut script: Vec<Input<'static>> = vec![CardEvent::Inserted.into()];
     if face {
         // The OCR reads 照合番号B off the card face: the visit reads the photo with it before

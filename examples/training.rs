@@ -359,11 +359,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         facility.set_staff_passcode(&admin, &SecretBytes::from(PASSCODE), [2; 16], start)?;
         let context =
             ReaderContext::from_facility(&facility, READER, ReaderCapabilities::SHORT_ONLY)
-                .ok_or("reader")?;
+                .ok_or("reader")?
+                .with_trust(onshi::sim::trust_anchors());
 
         let card = scenario.persona.card(date);
         let before = card.pin_remaining(PinSlot::UserAuth);
-        let visit = Visit::new(context, VisitSettings::default(), start);
+        let visit = Visit::new(
+            context,
+            VisitSettings::default(),
+            start,
+            onshi::card::authenticity::Challenge::from_random_bytes([0x99; 32]),
+        );
         let mut reader = VirtualReader::new();
         println!("  (the patient places the card)");
         reader.insert(card);

@@ -8,6 +8,7 @@
 //! | [`Error::CardIncompatible`] | the card lacks something | no card-face application |
 //! | [`Error::Usage`] | the calling code | VERIFY without a fresh retry count |
 //! | [`Error::InvalidPin`] | the person typing | a 3-digit PIN |
+//! | [`Error::NotAuthentic`] | the card (or whoever made it) | a card face the issuer did not sign |
 //! | [`Error::InputRejected`] | the UI (an input out of place) | a PIN while the consent is asked |
 //! | [`Error::Facility`] | the staff or admin | a wrong password, an expired admin session |
 //!
@@ -21,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::apdu::tlv::TlvError;
 use crate::apdu::{BuildError, ResponseParseError, StatusWord};
 pub use crate::card::CardFile;
+#[cfg(feature = "authenticity")]
+use crate::card::authenticity::AuthenticityError;
 use crate::card::{Application, PinFormatError, PinKind, PinSlot};
 #[cfg(feature = "reception")]
 use crate::facility::FacilityError;
@@ -50,6 +53,10 @@ pub enum Error {
     /// The PIN entered has the wrong format; nothing was sent to the card.
     #[error("invalid PIN: {0}")]
     InvalidPin(#[from] PinFormatError),
+    /// The card, its data or its certificate is not genuine (or not under the trust anchors).
+    #[cfg(feature = "authenticity")]
+    #[error("not authentic: {0}")]
+    NotAuthentic(#[from] AuthenticityError),
     /// The visit did not take an input; nothing changed.
     #[cfg(feature = "reception")]
     #[error("input rejected: {0}")]
@@ -112,6 +119,16 @@ impl Error {
                 UsageError::KeyDoesNotOpenFile { .. } => "usage.key_does_not_open_file",
             },
             Self::InvalidPin(_) => "invalid_pin",
+            #[cfg(feature = "authenticity")]
+            Self::NotAuthentic(error) => match error {
+                AuthenticityError::UnknownIssuer { .. } => "not_authentic.unknown_issuer",
+                AuthenticityError::CertificateSignature => "not_authentic.certificate_signature",
+                AuthenticityError::CardFaceSignature => "not_authentic.card_face_signature",
+                AuthenticityError::CardNotPresent => "not_authentic.card_not_present",
+                AuthenticityError::PinKeyNotProven => "not_authentic.pin_key_not_proven",
+                AuthenticityError::UntrustedCertificate => "not_authentic.untrusted_certificate",
+                AuthenticityError::UnusableKey => "not_authentic.unusable_key",
+            },
             #[cfg(feature = "reception")]
             Self::InputRejected(rejected) => match rejected.reason {
                 RejectReason::NotExpected => "input_rejected.not_expected",

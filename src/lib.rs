@@ -27,8 +27,11 @@
 //!     staff_passcode: None,
 //!     capabilities: ReaderCapabilities::SHORT_ONLY,
 //!     legacy_reminder_seconds: 30 * 60,
+//!     trust: onshi::sim::trust_anchors(),
 //! };
-//! let mut visit = Visit::new(context, VisitSettings::default(), now);
+//! // 32 fresh bytes from the operating system in a product.
+//! let challenge = onshi::card::authenticity::Challenge::from_random_bytes([7; 32]);
+//! let mut visit = Visit::new(context, VisitSettings::default(), now, challenge);
 //! let mut patient = vec![UserInput::ConsentAnswer(true), UserInput::PinEntered("1234".into())];
 //! visit.handle(now, CardEvent::Inserted)?;
 //! let outcome = loop {
@@ -60,7 +63,8 @@
 //!   card, BER-TLV. Parsing and building allocate nothing.
 //! - [`card`]: the My Number Card's applications, files and PINs; sans-IO operations (PIN
 //!   status, VERIFY with the lockout guard, file reads sized from their own headers, signing)
-//!   and the records they return; [`card::Card`] runs them over a [`CardReader`].
+//!   and the records they return; [`card::Card`] runs them over a [`CardReader`];
+//!   `card::authenticity` (feature `authenticity`) checks the card and its data are genuine.
 //! - [`facility`]: accounts and roles, admin sessions, reader modes, the staff passcode, audit.
 //! - [`reception`]: one patient's visit over typed states: modes, the PIN lockout guard, face
 //!   and staff checks, consent, the outcome.
@@ -87,8 +91,9 @@
 //! | Feature | Default | What it adds |
 //! |---|---|---|
 //! | `std` | yes | `std` support (without it: `no_std` + `alloc`, bare metal included) |
-//! | `reception` | yes | [`reception`] and [`facility`] (adds `argon2` for passwords and the staff passcode); without it, `apdu`, `card`, the traits and `time` only |
-//! | `sim` | no | the virtual My Number Card, personas, the vpcd bridge (adds `rsa`) |
+//! | `reception` | yes | [`reception`] and [`facility`] (adds `argon2` for passwords and the staff passcode) and `authenticity`; without it, `apdu`, `card`, the traits and `time` only |
+//! | `authenticity` | with `reception` | `card::authenticity`: the certificate chain, the card face's issuer signature, the card's presence and the PIN's key (adds `rsa` for RSA verification) |
+//! | `sim` | no | the virtual My Number Card, personas (counterfeits included), its own trust anchors, the vpcd bridge (adds `rsa`'s signing) |
 //! | `pcsc` | no | `pcsc::PcscReader`, a [`CardReader`] over PC/SC (needs the platform's PC/SC library) |
 //!
 //! ## Glossary (用語集)
@@ -116,6 +121,9 @@
 //! | blanket consent | 包括同意 | consent to all data items at once |
 //! | consent | 同意確認 | the patient's consent to share medical data |
 //! | admin account | 管理者アカウント | the facility account needed to switch reader modes |
+//! | card-verifiable certificate | カード検証用証明書 (CVC) | the issuer's certificate of an application's key, named by 証明者鍵ID |
+//! | certifier key id | 証明者鍵ID | which CA key signed a card-verifiable certificate |
+//! | J-LIS | 地方公共団体情報システム機構 | the issuer of the card and its certificates |
 //!
 //! ## Safety
 //!

@@ -214,6 +214,15 @@ impl ReceptionUi for PinPatient {
 /// One visit at a PIN-only reader through `reader`, driven by `run_visit`: the outcome and the
 /// audit trail.
 fn pin_only_visit(reader: &mut PcscReader, inputs: Vec<UserInput>) -> (Outcome, Vec<VisitEvent>) {
+    pin_only_visit_trusting(reader, inputs, onshi::sim::trust_anchors())
+}
+
+/// The same, with the given trust anchors.
+fn pin_only_visit_trusting(
+    reader: &mut PcscReader,
+    inputs: Vec<UserInput>,
+    trust: onshi::card::authenticity::TrustAnchors,
+) -> (Outcome, Vec<VisitEvent>) {
     let context = ReaderContext {
         reader: ReaderId::new(1),
         mode: ReaderMode::PinOnly,
@@ -221,8 +230,14 @@ fn pin_only_visit(reader: &mut PcscReader, inputs: Vec<UserInput>) -> (Outcome, 
         staff_passcode: None,
         capabilities: reader.capabilities(),
         legacy_reminder_seconds: 30 * 60,
+        trust,
     };
-    let visit = Visit::new(context, VisitSettings::default(), common::morning());
+    let visit = Visit::new(
+        context,
+        VisitSettings::default(),
+        common::morning(),
+        onshi::card::authenticity::Challenge::from_random_bytes([0x33; 32]),
+    );
     let mut patient = PinPatient {
         inputs,
         now: common::morning(),
@@ -321,6 +336,75 @@ fn after_a_pin_visit_another_client_cannot_sign_without_the_pin() {
     assert_eq!(another_program_signs(Some(secrets::USER_AUTH_PIN)), 0x9000);
     drop(reader);
     placed.remove();
+}
+
+/// The counterfeit personas through pcscd: each is refused (or, with its genuine keys, the
+/// forged card face is confirmed by PIN only), and the key a PIN unlocked is locked again.
+#[test]
+fn counterfeit_cards_through_pcscd() {
+    use onshi::card::authenticity::{AuthenticityError, TrustAnchors};
+    use onshi::reception::{RefusalReason, VisitResult};
+
+    let Some(_reader) = enabled() else { return };
+    let pin = |digits: &str| UserInput::PinEntered(digits.into());
+    let cases = [
+        (
+            Persona::ClonedCard,
+            onshi::sim::trust_anchors(),
+            "1234",
+            Some(RefusalReason::NotAuthentic),
+            Some(AuthenticityError::PinKeyNotProven),
+        ),
+        (
+            Persona::FakePinCard,
+            onshi::sim::trust_anchors(),
+            "0000",
+            Some(RefusalReason::NotAuthentic),
+            Some(AuthenticityError::PinKeyNotProven),
+        ),
+        (
+            Persona::TestCard,
+            TrustAnchors::production(),
+            "1234",
+            Some(RefusalReason::CertificateNotTrusted),
+            Some(AuthenticityError::UntrustedCertificate),
+        ),
+        (
+            Persona::ForgedFace,
+            onshi::sim::trust_anchors(),
+            "1234",
+            None,
+            None,
+        ),
+    ];
+    for (persona, trust, digits, refusal, problem) in cases {
+        let virtual_card = Arc::new(Mutex::new(persona.card(today())));
+        let placed = place(&virtual_card);
+        let mut reader = open_reader();
+        let (outcome, events) = pin_only_visit_trusting(
+            &mut reader,
+            vec![pin(digits), UserInput::ConsentAnswer(true)],
+            trust,
+        );
+        match refusal {
+            Some(reason) => {
+                assert_eq!(outcome.result, VisitResult::Refused { reason }, "{persona}")
+            }
+            None => assert_eq!(outcome.identity(), Some(&IdentityMethod::Pin), "{persona}"),
+        }
+        if let Some(problem) = problem {
+            assert!(
+                events.contains(&VisitEvent::NotAuthentic { problem }),
+                "{persona}: {events:?}"
+            );
+        }
+        assert!(
+            virtual_card.lock().unwrap().unlocked_keys().is_empty(),
+            "{persona}"
+        );
+        drop(reader);
+        placed.remove();
+    }
 }
 
 /// A scratch directory for OpenSC's configuration and files.

@@ -152,8 +152,14 @@ fn visit(mode: ReaderMode) -> Visit {
         ReaderId::new(1),
         ReaderCapabilities::SHORT_ONLY,
     )
-    .unwrap();
-    Visit::new(context, VisitSettings::default(), morning())
+    .unwrap()
+    .with_trust(onshi::sim::trust_anchors());
+    Visit::new(
+        context,
+        VisitSettings::default(),
+        morning(),
+        onshi::card::authenticity::Challenge::from_random_bytes([0x44; 32]),
+    )
 }
 
 fn reader_with(persona: Persona) -> VirtualReader {

@@ -438,10 +438,11 @@ proptest! {
         actions in prop::collection::vec(action(), 1..40),
     ) {
         let facility = facility(mode);
-        let context = ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY).unwrap();
+        let context = ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY).unwrap()
+.with_trust(onshi::sim::trust_anchors());
         let mut now = morning();
         let settings = VisitSettings { staff_check, ..VisitSettings::default() };
-        let mut visit = Visit::new(context, settings, now);
+        let mut visit = Visit::new(context, settings, now, onshi::card::authenticity::Challenge::from_random_bytes([0x11; 32]));
         let mut model = Model {
             card: persona.card(today()),
             persona,

@@ -75,7 +75,8 @@ fn every_entry_reads_the_count_again_just_before_its_verify() {
     let before = h.transmitted.len();
     h.pin("1111").unwrap();
     // In one exclusive span: SELECT of the JPKI-AP (whatever another program selected since),
-    // the count and the VERIFY.
+    // the count and the VERIFY, which holds the span for the proof of the key that follows a
+    // right PIN.
     let sent = &h.transmitted[before..];
     let select_jpki = [
         0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
@@ -95,7 +96,7 @@ fn every_entry_reads_the_count_again_just_before_its_verify() {
             ),
             (
                 verify_command("1111"),
-                Span::Exclusive { hold: false },
+                Span::Exclusive { hold: true },
                 VisitStage::VerifyingPin
             ),
         ],
@@ -117,9 +118,15 @@ fn every_entry_reads_the_count_again_just_before_its_verify() {
             &verify_command("1234")[..]
         ]
     );
-    // Then, the identity confirmed, the application is left.
+    // Then, in the same span, the user-authentication key signs the visit's challenge
+    // (`80 2A 00 97`, its DigestInfo, Le 00), and, the identity confirmed, the application
+    // is left.
+    let sign = &h.transmitted[before + 3];
+    assert_eq!(sign.0[..5], [0x80, 0x2A, 0x00, 0x97, 0x33]);
+    assert_eq!(sign.1, Span::Exclusive { hold: false });
+    assert!(h.saw(|e| *e == VisitEvent::PinKeyProven));
     assert_eq!(
-        commands[3..],
+        commands[4..],
         [&common::harness::SELECT_ISSUER_SECURITY_DOMAIN[..]]
     );
     assert_eq!(h.user_pin_verifications(), 2);

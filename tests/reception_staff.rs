@@ -241,7 +241,8 @@ fn no_passcode_set_means_no_staff_check() {
     let facility = facility(ReaderMode::Unattended);
     let mut context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap();
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
     context.staff_passcode = None;
     // Even where the facility wants it on the first screen.
     let mut h = Harness::with_context(Persona::Standard, context, always());
@@ -412,7 +413,8 @@ fn legacy_visual_mode_reminds_staff() {
     let facility = facility(ReaderMode::LegacyVisual);
     let context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap();
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
     assert_eq!(
         context.legacy_reminder_seconds,
         facility.config().legacy_mode_reminder_seconds
@@ -436,7 +438,8 @@ fn the_visit_wakes_for_the_legacy_reminder() {
     let facility = facility(ReaderMode::LegacyVisual);
     let mut context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap();
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
     // The reminder is due 60 s into the visit, before its idle deadline.
     context.legacy_reminder_seconds = 60;
     let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
@@ -487,7 +490,8 @@ fn wrong_passcodes_add_up_across_visits_until_the_lock() {
             ReaderId::new(1),
             ReaderCapabilities::SHORT_ONLY,
         )
-        .unwrap();
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
         let offered = context.staff_passcode.is_some();
         let mut h = Harness::with_context(Persona::Standard, context, always());
         h.place_card();
@@ -509,7 +513,8 @@ fn wrong_passcodes_add_up_across_visits_until_the_lock() {
     // Locked: the next visit does not offer the staff check at all.
     let context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap();
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
     let mut h = Harness::with_context(Persona::Standard, context, always());
     h.place_card();
     assert_eq!(
@@ -562,7 +567,8 @@ fn nothing_left_to_offer_ends_the_visit_without_an_empty_choice_screen() {
     let facility = facility(ReaderMode::PinOnly);
     let mut context =
         ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap();
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
     context.staff_passcode = None;
     let mut h = Harness::with_context(Persona::FaceAuthCard, context, VisitSettings::default());
     h.place_card();

@@ -685,6 +685,7 @@ fuzz_target!(|data: &[u8]| {
             ReaderCapabilities::SHORT_ONLY
         },
         legacy_reminder_seconds: if setup & 0x20 != 0 { 60 } else { 30 * 60 },
+        trust: onshi::sim::trust_anchors(),
     };
     let settings = VisitSettings {
         staff_check,
@@ -692,7 +693,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut h = Harness {
         watch: Watch::new(mode, &settings),
-        visit: Visit::new(context, settings, now),
+        visit: Visit::new(
+            context,
+            settings,
+            now,
+            onshi::card::authenticity::Challenge::from_random_bytes([0xBB; 32]),
+        ),
         card: None,
         persona,
         pending: None,

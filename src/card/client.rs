@@ -374,6 +374,61 @@ impl<R: CardReader> Card<R> {
         self.run(Sign::new(key, scheme, input.to_vec()))
     }
 
+    /// Reads the card face with 照合番号A or B and proves it genuine and present: its
+    /// card-verifiable certificate (EF 0004) under `anchors`, the issuer's signature, and the
+    /// card-face key's signature of `challenge` (see [`authenticity`](super::authenticity)).
+    ///
+    /// # Errors
+    ///
+    /// As [`card_face`](Self::card_face), and [`Error::NotAuthentic`].
+    #[cfg(feature = "authenticity")]
+    pub fn verified_card_face(
+        &mut self,
+        key: Pin,
+        anchors: &super::authenticity::TrustAnchors,
+        challenge: &super::authenticity::Challenge,
+    ) -> Result<super::authenticity::VerifiedCardFace, Error> {
+        let entries = self.card_face(key)?;
+        let certificate = self.card_verifiable_certificate(Application::CardFace)?;
+        let answer = self.sign(
+            CardKey::CardFace,
+            SignatureScheme::Verbatim,
+            &challenge.digest_info(),
+        )?;
+        Ok(super::authenticity::verify_card_face(
+            anchors,
+            &certificate,
+            entries,
+            challenge,
+            &answer,
+        )?)
+    }
+
+    /// After the user-authentication PIN was verified: has the user-authentication key sign
+    /// `challenge` and checks the signature with `certificate`'s key, proving the card holds
+    /// the key the certificate names.
+    ///
+    /// # Errors
+    ///
+    /// Transport and card errors; [`Error::NotAuthentic`] when the signature does not verify.
+    #[cfg(feature = "authenticity")]
+    pub fn prove_pin_key(
+        &mut self,
+        certificate: &UserAuthCertificate,
+        challenge: &super::authenticity::Challenge,
+    ) -> Result<(), Error> {
+        let answer = self.sign(
+            CardKey::UserAuth,
+            SignatureScheme::Verbatim,
+            &challenge.digest_info(),
+        )?;
+        Ok(super::authenticity::verify_pin_key(
+            certificate,
+            challenge,
+            &answer,
+        )?)
+    }
+
     /// Leaves the selected application (selects the Issuer Security Domain): every key a PIN
     /// unlocked is locked again, for every program on the reader.
     ///

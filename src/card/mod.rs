@@ -6,6 +6,8 @@
 //! documented on the item.
 
 mod application;
+#[cfg(feature = "authenticity")]
+pub mod authenticity;
 mod client;
 mod ops;
 mod pin;
@@ -16,10 +18,10 @@ pub use application::{Application, CardFile, FileAccess, card_face, card_info, j
 pub use client::{Card, PinReport};
 pub use ops::{
     CardKey, FileSize, GetChallenge, GetData, LeaveApplication, QueryPinStatus, ReadFile,
-    ReadRecord, SelectApplication, Sign, SignatureScheme, VerifyOutcome, VerifyPin,
-    read_basic_info, read_card_face, read_card_kind, read_card_verifiable_certificate,
-    read_certificate_availability, read_integrity_record, read_my_number, read_token_info,
-    read_user_auth_certificate,
+    ReadRecord, ReserveOutcome, SelectApplication, Sign, SignatureScheme, VerifyOutcome, VerifyPin,
+    VerifyWithReserve, read_basic_info, read_card_face, read_card_kind,
+    read_card_verifiable_certificate, read_certificate_availability, read_integrity_record,
+    read_my_number, read_token_info, read_user_auth_certificate,
 };
 pub use pin::{BirthYearForm, Pin, PinFormatError, PinKind, PinSlot, PinStatus};
 pub use records::{

@@ -275,6 +275,7 @@ impl Pin {
     /// A second copy, made on purpose (a key the visit keeps to use again after a reset).
     /// `Pin` is not `Clone`: every copy of a secret is one more to wipe.
     #[must_use]
+    #[cfg(feature = "reception")]
     pub(crate) fn duplicate(&self) -> Self {
         Self {
             kind: self.kind,

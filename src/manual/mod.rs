@@ -11,3 +11,6 @@ pub mod _03_integrating_a_reader_and_a_face_matcher {}
 
 #[doc = include_str!("apdus.md")]
 pub mod _04_the_apdus {}
+
+#[doc = include_str!("authenticity.md")]
+pub mod _05_is_the_card_genuine {}

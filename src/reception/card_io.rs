@@ -4,6 +4,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -12,9 +13,11 @@ use zeroize::Zeroizing;
 use super::io::Transmit;
 use crate::apdu::Command;
 use crate::card::{
-    CardFaceEntries, CardOperation, CardState, Exchange, LeaveApplication, PinSlot, PinStatus,
-    Poll, QueryPinStatus, TokenInfo, UserAuthCertificate, VerifyOutcome, VerifyPin, read_card_face,
-    read_token_info, read_user_auth_certificate,
+    Application, CardFaceEntries, CardKey, CardOperation, CardState, CardVerifiableCertificate,
+    Exchange, LeaveApplication, Pin, PinSlot, PinStatus, Poll, QueryPinStatus, ReserveOutcome,
+    Sign, SignatureScheme, TokenInfo, UserAuthCertificate, VerifyOutcome, VerifyPin,
+    VerifyWithReserve, read_card_face, read_card_verifiable_certificate, read_token_info,
+    read_user_auth_certificate,
 };
 use crate::error::Error;
 use crate::reader::TransportError;
@@ -64,7 +67,10 @@ pub(super) enum TaskResult {
     Certificate(UserAuthCertificate),
     PinStatus(PinSlot, PinStatus),
     Verify(VerifyOutcome),
+    Reserve(ReserveOutcome),
     CardFace(Box<CardFaceEntries>),
+    CvCertificate(Box<CardVerifiableCertificate>),
+    Signature(Vec<u8>),
     Left,
 }
 
@@ -168,11 +174,40 @@ impl CardTask {
         Self::new(operation, TaskResult::Verify)
     }
 
+    /// Presents a machine-read key (照合番号B) if at least `reserve` tries are left.
+    pub(super) fn verify_with_reserve(slot: PinSlot, pin: Pin, reserve: u8) -> Self {
+        Self::new(
+            VerifyWithReserve::new(slot, pin, reserve),
+            TaskResult::Reserve,
+        )
+    }
+
     /// Reads the card face.
     pub(super) fn card_face() -> Self {
         Self::new(read_card_face(), |entries| {
             TaskResult::CardFace(Box::new(entries))
         })
+    }
+
+    /// Reads an application's card-verifiable certificate (EF 0004).
+    pub(super) fn cv_certificate(application: Application) -> Self {
+        Self::new(
+            read_card_verifiable_certificate(application),
+            |certificate| TaskResult::CvCertificate(Box::new(certificate)),
+        )
+    }
+
+    /// Has `key` sign `input` (PKCS#1 v1.5 over the input as given) in an exclusive span:
+    /// the card-face key after selecting its application again inside the span; the
+    /// user-authentication key in the span its VERIFY held.
+    pub(super) fn sign(key: CardKey, input: Vec<u8>) -> Self {
+        let sign = Sign::new(key, SignatureScheme::Verbatim, input).exclusive();
+        let sign = if key.unlocked_by().is_none() {
+            sign.selecting_again()
+        } else {
+            sign
+        };
+        Self::new(sign, TaskResult::Signature)
     }
 
     /// Leaves the selected application, locking its keys.

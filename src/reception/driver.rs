@@ -68,9 +68,17 @@ where
             }
         }
         let output = visit.poll();
-        // An exclusive span ends before anything that is not part of it.
-        let keep =
-            matches!(&output, Output::Transmit(t) if matches!(t.span(), Span::Exclusive { .. }));
+        // An exclusive span ends before a command that is not part of it and before anything
+        // that waits (for a person, the camera, the matcher); screens, audit events and staff
+        // notices are handed out at once and do not end it.
+        let keep = match &output {
+            Output::Transmit(t) => matches!(t.span(), Span::Exclusive { .. }),
+            Output::Show(_) | Output::Audit(_) | Output::StaffNotice(_) => true,
+            Output::CaptureFace
+            | Output::MatchFace { .. }
+            | Output::Wait { .. }
+            | Output::Finished(_) => false,
+        };
         if exclusive && !keep {
             reader.end_exclusive();
             exclusive = false;

@@ -22,7 +22,8 @@ use super::outcome::{ConsentAnswer, ConsentRecord, IdentityMethod, StaffCheckKin
 use super::screen::Screen;
 use super::settings::{ConsentItem, ConsentSettings};
 use crate::SecretBytes;
-use crate::card::{CardFaceEntries, FreshRetryCount, Pin, PinKind, SmartphonePlatform, VerifyPin};
+use crate::card::authenticity::VerifiedCardFace;
+use crate::card::{FreshRetryCount, Pin, PinKind, SmartphonePlatform, VerifyPin};
 use crate::face::{FaceMatchError, FacePolicy, MatchScore};
 use crate::facility::StaffPasscodeCheck;
 use crate::time::Timestamp;
@@ -75,17 +76,22 @@ impl IdentityEvidence {
     }
 }
 
-/// The face photo read from the card face by the card layer: the only thing a face is matched
-/// against.
+/// The face photo of a card face the card layer verified (the issuer's signature, and the
+/// card's answer to this visit's challenge): the only thing a face is matched against. Made
+/// only from a [`VerifiedCardFace`], which only the card layer makes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChipPhoto {
     image: Vec<u8>,
 }
 
 impl ChipPhoto {
-    /// The photo of `entries`, when the card has one.
-    pub(crate) fn from_card_face(entries: &CardFaceEntries) -> Option<Self> {
-        entries.photo.clone().map(|image| Self { image })
+    /// The photo of a verified card face, when the card has one.
+    pub(crate) fn from_verified(card_face: &VerifiedCardFace) -> Option<Self> {
+        card_face
+            .entries()
+            .photo
+            .clone()
+            .map(|image| Self { image })
     }
 
     /// The image (JPEG 2000, as stored).

@@ -18,6 +18,7 @@ use crate::reader::{CardEvent, ReaderCapabilities, TransportError};
 use crate::time::Timestamp;
 
 use super::card_io::CardIdentity;
+use crate::card::authenticity::TrustAnchors;
 
 /// What a visit needs to know about its reader and facility, fixed for the visit.
 #[derive(Clone, Debug)]
@@ -35,10 +36,14 @@ pub struct ReaderContext {
     /// Remind staff when the reader has been in the legacy visual mode this long (the
     /// facility's [`FacilityConfig::legacy_mode_reminder_seconds`](crate::facility::FacilityConfig::legacy_mode_reminder_seconds)).
     pub legacy_reminder_seconds: i64,
+    /// What a card must chain to: J-LIS's production hierarchy unless the vendor chose
+    /// otherwise (the J-LIS test hierarchy for test cards, the virtual card's for demos).
+    pub trust: TrustAnchors,
 }
 
 impl ReaderContext {
-    /// The context of `reader` at `facility`, with the reader's capabilities.
+    /// The context of `reader` at `facility`, with the reader's capabilities and the
+    /// production trust anchors (change [`trust`](Self::trust) for test or virtual cards).
     #[must_use]
     pub fn from_facility(
         facility: &crate::facility::Facility,
@@ -53,7 +58,16 @@ impl ReaderContext {
             staff_passcode: facility.staff_passcode_check(),
             capabilities,
             legacy_reminder_seconds: facility.config().legacy_mode_reminder_seconds,
+            trust: TrustAnchors::production(),
         })
+    }
+
+    /// The same context with other trust anchors (J-LIS's test hierarchy for test cards, the
+    /// virtual card's for tests and demos).
+    #[must_use]
+    pub fn with_trust(mut self, trust: TrustAnchors) -> Self {
+        self.trust = trust;
+        self
     }
 }
 
@@ -270,7 +284,9 @@ impl Transmit {
     /// Whether the command must be sent while the card is this program's alone
     /// ([`CardReader::begin_exclusive`](crate::CardReader::begin_exclusive)): begin before it
     /// unless already begun; keep it after the answer when the span says `hold`, end it
-    /// otherwise (and before any non-exclusive command).
+    /// otherwise. A held span also ends before any command that is not exclusive and before
+    /// anything that waits ([`Output::Wait`], a capture, a match); screens, audit events and
+    /// staff notices, handed out at once, do not end it.
     #[must_use]
     pub const fn span(&self) -> Span {
         self.span

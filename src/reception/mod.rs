@@ -26,8 +26,11 @@
 //!     staff_passcode: None,
 //!     capabilities: ReaderCapabilities::SHORT_ONLY,
 //!     legacy_reminder_seconds: 30 * 60,
+//!     trust: onshi::sim::trust_anchors(),
 //! };
-//! let mut visit = Visit::new(context, VisitSettings::default(), now);
+//! // 32 fresh bytes from the operating system in a product.
+//! let challenge = onshi::card::authenticity::Challenge::from_random_bytes([7; 32]);
+//! let mut visit = Visit::new(context, VisitSettings::default(), now, challenge);
 //! // What the patient does, in order.
 //! let mut patient = vec![
 //!     UserInput::ConsentAnswer(true),
@@ -89,7 +92,7 @@ pub use io::{
 pub use outcome::{
     AuditEvent, ConsentAnswer, ConsentRecord, ConsentStatus, EligibilityOnlyReason, EndReason,
     IdentityMethod, MethodChoice, Outcome, RefusalReason, SmartphonePlatform, StaffCheckKind,
-    StaffId, VisitEvent, VisitResult,
+    StaffId, Verification, VisitEvent, VisitResult,
 };
 pub use screen::{Screen, ScreenText};
 pub use settings::{ConsentItem, ConsentSettings, StaffCheckAvailability, VisitSettings};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::card_io::CardIdentity;
 use super::settings::ConsentItem;
 pub use crate::card::SmartphonePlatform;
+use crate::card::authenticity::{AuthenticityError, Hierarchy};
 use crate::card::{CardKind, PinStatus, UserAuthCertificate};
 use crate::face::{FaceMatchError, MatchScore};
 use crate::facility::{ReaderId, ReaderMode};
@@ -148,6 +149,12 @@ pub enum RefusalReason {
     SmartphoneCertificateExpired,
     /// Not a My Number Card (no JPKI-AP, or a 住基カード).
     NotAMyNumberCard,
+    /// The user-authentication certificate does not chain to the trust anchors (a test card
+    /// under production anchors, or a certificate nobody trusted issued).
+    CertificateNotTrusted,
+    /// The card accepted the PIN but did not prove it holds the certificate's key: not a
+    /// genuine card.
+    NotAuthentic,
 }
 
 /// How the visit ended.
@@ -236,6 +243,8 @@ impl fmt::Display for RefusalReason {
             Self::CertificateNotYetValid => "certificate not yet valid",
             Self::SmartphoneCertificateExpired => "smartphone certificate expired",
             Self::NotAMyNumberCard => "not a My Number Card",
+            Self::CertificateNotTrusted => "certificate not trusted",
+            Self::NotAuthentic => "not a genuine card",
         })
     }
 }
@@ -278,6 +287,24 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// What a visit verified about the card, for the vendor to show and log. Revocation is not
+/// among it: the online eligibility system checks the certificate against J-LIS's revocation
+/// list when the terminal sends it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Verification {
+    /// The trust anchors' hierarchy (production, J-LIS test, the vendor's own).
+    pub hierarchy: Option<Hierarchy>,
+    /// The user-authentication certificate chains to the anchors.
+    pub certificate_chain: bool,
+    /// The card face (the photo included) is what the issuer signed.
+    pub card_face: bool,
+    /// The card-face key answered this visit's challenge: the card is the one the card face
+    /// was issued on, and it is on the reader.
+    pub card_present: bool,
+    /// After the PIN, the user-authentication key answered this visit's challenge.
+    pub pin_key: bool,
+}
+
 /// Everything a vendor hands to its terminal link at the end of a visit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -302,6 +329,8 @@ pub struct Outcome {
     pub certificate_renewal_alert: bool,
     /// Wrong staff passcodes entered during the visit.
     pub staff_passcode_failures: u8,
+    /// What was verified about the card.
+    pub verification: Verification,
 }
 
 impl Outcome {
@@ -376,6 +405,18 @@ pub enum VisitEvent {
         /// The kind.
         kind: CardKind,
     },
+    /// Something read from the card did not verify (its certificate chain, its card face,
+    /// its presence, the PIN's key).
+    NotAuthentic {
+        /// What failed.
+        problem: AuthenticityError,
+    },
+    /// The user-authentication certificate chains to the trust anchors.
+    CertificateChainVerified,
+    /// The card face is the issuer's, on the chip it was issued on (signature and presence).
+    CardFaceVerified,
+    /// After the PIN, the card signed this visit's challenge with the certificate's key.
+    PinKeyProven,
     /// The certificate was read.
     CertificateRead {
         /// Its serial, in hex.

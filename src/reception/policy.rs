@@ -3,9 +3,9 @@
 //!
 //! | Method | offered when |
 //! |---|---|
-//! | face | unattended mode; a card (not a phone); face not failed yet; the chip photo read |
+//! | face | unattended mode; a card (not a phone); face not failed yet; the chip photo read and the card face verified genuine |
 //! | PIN | not the legacy visual mode; not an iPhone; the PIN neither blocked nor missing |
-//! | staff photo check | not the legacy visual mode; a card; the facility set a passcode and it is not withdrawn; when face authentication could not be done (by default, [`StaffCheckAvailability`]); a photo to compare (read from the chip, or the printed one when the chip could not be read) |
+//! | staff photo check | not the legacy visual mode; a card; the facility set a passcode and it is not withdrawn; when face authentication could not be done (by default, [`StaffCheckAvailability`]); a photo to compare (read from the chip and verified, or the printed one when the chip could not be read; never on a card face that did not verify) |
 //!
 //! Where the answer depends on the photo and the chip has not been read yet, the table says
 //! [`Availability::NeedsPhoto`]: the visit reads it before it offers the choice (in the PIN-only
@@ -32,6 +32,10 @@ pub enum PhotoKnowledge {
     Absent,
     /// It cannot be read (照合番号B unreadable or refused); the printed card face is all there is.
     Unreadable,
+    /// It was read, and the card face is not genuine: its issuer's signature, or the card's
+    /// answer to the presence challenge, did not verify. Neither the chip photo nor the printed
+    /// one can be relied on.
+    NotGenuine,
 }
 
 /// Whether the facility's on-reader staff check can be used.
@@ -78,6 +82,8 @@ pub enum NotOffered {
     NoPhoto,
     /// The chip photo cannot be read.
     PhotoUnreadable,
+    /// The card face did not verify (a forged or copied card): no photo comparison of any kind.
+    NotGenuine,
     /// Face authentication already failed in this visit.
     FaceFailed,
     /// The PIN is blocked.
@@ -116,6 +122,7 @@ pub fn availability(method: MethodChoice, s: &Situation) -> Availability {
         PhotoKnowledge::Absent => No(NotOffered::NoPhoto),
         PhotoKnowledge::Unreadable if unreadable_ok => Offered,
         PhotoKnowledge::Unreadable => No(NotOffered::PhotoUnreadable),
+        PhotoKnowledge::NotGenuine => No(NotOffered::NotGenuine),
     };
     match method {
         MethodChoice::Face => {
@@ -147,7 +154,10 @@ pub fn availability(method: MethodChoice, s: &Situation) -> Availability {
         }
         MethodChoice::StaffCheck => {
             let face_impossible = s.face_failed
-                || s.photo == PhotoKnowledge::Unreadable
+                || matches!(
+                    s.photo,
+                    PhotoKnowledge::Unreadable | PhotoKnowledge::NotGenuine
+                )
                 || s.mode == ReaderMode::PinOnly
                 || s.pin == PinStatus::Blocked;
             if s.mode == ReaderMode::LegacyVisual {
@@ -228,6 +238,7 @@ mod tests {
                     PhotoKnowledge::Present,
                     PhotoKnowledge::Absent,
                     PhotoKnowledge::Unreadable,
+                    PhotoKnowledge::NotGenuine,
                 ] {
                     for pin in [
                         PinStatus::Remaining(3),
@@ -269,7 +280,7 @@ mod tests {
     #[test]
     fn every_combination_keeps_the_rules() {
         let all = every_situation();
-        assert_eq!(all.len(), 3 * 4 * 4 * 5 * 2 * 3 * 3);
+        assert_eq!(all.len(), 3 * 4 * 5 * 5 * 2 * 3 * 3);
         for s in &all {
             let offer = offer(s);
             let face = offer.methods.contains(&MethodChoice::Face);
@@ -315,6 +326,10 @@ mod tests {
                         "{s:?}"
                     );
                 }
+            }
+            // A card face that did not verify: no photo comparison of any kind.
+            if s.photo == PhotoKnowledge::NotGenuine {
+                assert!(!face && !staff, "{s:?}");
             }
             // The legacy visual mode offers nothing on the reader; a 住基 card nothing.
             if s.mode == ReaderMode::LegacyVisual || s.card == CardKind::JukiCard {

@@ -21,6 +21,8 @@ pub enum Screen {
     WaitingForStaff,
     /// Reading the card.
     ReadingCard,
+    /// The card's data could not be verified as genuine: no photo comparison; ask the staff.
+    CardNotVerified,
     /// Choose how to confirm identity.
     ChooseMethod {
         /// The methods offered.
@@ -192,6 +194,10 @@ impl Screen {
                 "A staff member will check your identity. Please wait",
             ),
             Self::ReadingCard => text("カードを読み取っています", "Reading the card"),
+            Self::CardNotVerified => text(
+                "カードの券面情報を確認できませんでした。窓口の職員にお声がけください",
+                "The card's data could not be verified. Please ask the staff",
+            ),
             Self::ChooseMethod {
                 options,
                 pin_tries_left,
@@ -360,6 +366,10 @@ impl Screen {
                 RefusalReason::NotAMyNumberCard => text(
                     "このカードはご利用いただけません",
                     "This card cannot be used",
+                ),
+                RefusalReason::CertificateNotTrusted | RefusalReason::NotAuthentic => text(
+                    "このカードは確認できませんでした。窓口の職員にお声がけください",
+                    "This card could not be verified. Please ask the staff",
                 ),
             },
             Self::Ended { reason } => match reason {

@@ -130,6 +130,10 @@ pub struct VisitSettings {
     /// Times a visit recovers from a card or reader failure (reading the card's identity again
     /// and going back to where the patient was) before it gives up (default 2).
     pub recoveries: u8,
+    /// Right after a PIN is accepted, have the card sign the visit's challenge with the
+    /// user-authentication key and check it with the certificate's key (default on): a card
+    /// that says `90 00` to a PIN without holding the key is refused. One more APDU.
+    pub prove_pin_key: bool,
 }
 
 impl Default for VisitSettings {
@@ -144,6 +148,7 @@ impl Default for VisitSettings {
             renewal_alert_months: 3,
             verification_number_b_reserve: 2,
             recoveries: 2,
+            prove_pin_key: true,
         }
     }
 }

@@ -13,6 +13,7 @@ use super::outcome::{EndReason, MethodChoice, Outcome, VisitEvent};
 use super::screen::Screen;
 use super::settings::VisitSettings;
 use crate::card::CardState;
+use crate::card::authenticity::Challenge;
 use crate::facility::ReaderMode;
 use crate::reader::CardEvent;
 use crate::time::Timestamp;
@@ -75,11 +76,18 @@ impl core::fmt::Debug for Ctx {
 }
 
 impl Visit {
-    /// A visit starting at `now` on the reader described by `context`.
+    /// A visit starting at `now` on the reader described by `context`. `challenge` is this
+    /// visit's own: 32 fresh random bytes from the operating system (never reused), which the
+    /// card signs to prove it is genuine and present.
     #[must_use]
-    pub fn new(context: ReaderContext, settings: VisitSettings, now: Timestamp) -> Self {
+    pub fn new(
+        context: ReaderContext,
+        settings: VisitSettings,
+        now: Timestamp,
+        challenge: Challenge,
+    ) -> Self {
         let deadline = now.saturating_add_seconds(settings.idle_timeout_seconds);
-        let mut ctx = Ctx::new(context, settings, now);
+        let mut ctx = Ctx::new(context, settings, now, challenge);
         ctx.audit(VisitEvent::VisitStarted {
             mode: ctx.context.mode,
         });

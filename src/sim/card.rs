@@ -132,6 +132,9 @@ pub enum SigningKeyRef {
     /// A key the card does not really hold: every signature attempt answers `69 85` (a copy
     /// of a card's files has its certificates but not its keys).
     Absent,
+    /// A key of the card's own that is not the one its data names: it signs, and the
+    /// signature does not verify with the certified key (a clone with a chip of its own).
+    Impostor,
 }
 
 impl SigningKeyRef {
@@ -142,6 +145,7 @@ impl SigningKeyRef {
             Self::CardFace => Some(TestKey::CardFaceKey),
             Self::CardInfo => Some(TestKey::CardInfoKey),
             Self::Absent => None,
+            Self::Impostor => Some(TestKey::SessionKey),
         }
     }
 }

@@ -4,12 +4,13 @@
 //! card's certificates, card-face signatures and challenge answers are real RSA signatures that
 //! verify, under a hierarchy of its own that no real card shares. See `keys/README.md`.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::EncodePublicKey;
-use rsa::sha2::{Digest, Sha256};
+use rsa::sha2::Sha256;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, PrivateKey, Pss};
 
@@ -105,35 +106,32 @@ pub(crate) fn key(which: TestKey) -> Option<&'static PrivateKey> {
         .map(|(_, key)| key)
 }
 
-/// SHA-256.
-pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
-}
+pub(crate) use crate::card::authenticity::{
+    digest_info_of_sha256 as digest_info_of_hash, sha256, sha256_digest_info,
+};
 
-/// The DigestInfo prefix of SHA-256 (RFC 8017 §9.2 note 1).
-const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
-
-/// The SHA-256 DigestInfo of a hash.
-pub(crate) fn digest_info_of_hash(hash: &[u8; 32]) -> Vec<u8> {
-    let mut out = SHA256_DIGEST_INFO_PREFIX.to_vec();
-    out.extend_from_slice(hash);
-    out
-}
-
-/// The SHA-256 DigestInfo of `message`.
-#[must_use]
-pub fn sha256_digest_info(message: &[u8]) -> Vec<u8> {
-    digest_info_of_hash(&sha256(message))
-}
-
-/// PKCS#1 v1.5 signature of `payload` as given (the card adds only the padding).
+/// PKCS#1 v1.5 signature of `payload` as given (the card adds only the padding). Such a
+/// signature is deterministic, so each (key, payload) is signed once per process and the
+/// result reused: the RSA private operation dominates the cost of a virtual visit.
 pub(crate) fn sign_pkcs1(which: TestKey, payload: &[u8]) -> Option<Vec<u8>> {
-    key(which)?
+    type Signatures = HashMap<(TestKey, Vec<u8>), Vec<u8>>;
+    static SIGNED: OnceLock<Mutex<Signatures>> = OnceLock::new();
+    let cache = SIGNED.get_or_init(|| Mutex::new(HashMap::new()));
+    let entry = (which, payload.to_vec());
+    if let Some(signature) = cache.lock().ok().and_then(|c| c.get(&entry).cloned()) {
+        return Some(signature);
+    }
+    let signature = key(which)?
         .sign(Pkcs1v15Sign::new_unprefixed(), payload)
-        .ok()
+        .ok()?;
+    if let Ok(mut cache) = cache.lock() {
+        // Bounded: a fuzzer signs endless distinct payloads.
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        cache.insert(entry, signature.clone());
+    }
+    Some(signature)
 }
 
 /// An ordinary `sha256WithRSAEncryption` signature over `message`.

@@ -30,6 +30,7 @@ mod records;
 pub mod vpcd;
 mod x509;
 
+pub use crate::card::authenticity::sha256_digest_info;
 pub use card::{
     ATR, ATR_2024, CardGeneration, CardInterface, FileLock, LoggedCommand, Quirks, SigningKeyRef,
     VirtualCard, VirtualFile, VirtualPin,
@@ -37,8 +38,8 @@ pub use card::{
 pub use face::{
     HOLDER_SCORE, OTHER_SCORE, VirtualFaceMatcher, capture_of_holder, capture_of_someone_else,
 };
-pub use keys::sha256_digest_info;
 pub use persona::{
     Holder, Persona, UnknownPersona, VERIFICATION_NUMBER_TRIES, secrets, system_date_in_japan,
+    trust_anchors,
 };
 pub use reader::{Fault, VirtualReader};

@@ -11,14 +11,17 @@ use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
 
 use super::card::{
-    CardGeneration, CardInterface, FileLock, SigningKeyRef, VirtualCard, VirtualFile, VirtualPin,
+    CardGeneration, CardInterface, FileLock, Quirks, SigningKeyRef, VirtualCard, VirtualFile,
+    VirtualPin,
 };
 use super::keys::TestKey;
 use super::records::{self, HolderData, key_ids, yyyymmdd};
 use super::x509::{self, CertificateKind, CertificateSpec};
 use crate::apdu::FileId;
+use crate::card::authenticity::TrustAnchors;
 use crate::card::{
-    Application, BirthYearForm, Pin, PinFormatError, Sex, card_face, card_info, data_object, jpki,
+    Application, BirthYearForm, CardFile, CardPublicKey, KeyId, Pin, PinFormatError, Sex,
+    card_face, card_info, data_object, jpki,
 };
 use crate::time::{Date, Timestamp};
 
@@ -67,11 +70,26 @@ pub enum Persona {
     /// `smartphone-android`: smartphone JPKI (token `JPKIAPGPSETOKEN`): only the JPKI-AP, and
     /// the user-authentication certificate is read after the PIN.
     SmartphoneAndroid,
+    /// `forged-face`: a standard card whose photo was changed after the issuer signed the card
+    /// face: the card-face signature does not verify.
+    ForgedFace,
+    /// `cloned-card`: a standard card's data and certificate copied onto a chip of its own: its
+    /// keys are not the certified ones, so the presence challenge and the PIN-key proof fail
+    /// (it accepts the holder's PIN).
+    ClonedCard,
+    /// `fake-pin-card`: answers `90 00` to any PIN and holds no key (every signature `69 85`):
+    /// confirmed by PIN only if nobody checks the key.
+    FakePinCard,
+    /// `test-card`: a card issued under J-LIS's test hierarchy (the card face, card-verifiable
+    /// certificate and user-authentication certificate of a real JPKI test card): refused by
+    /// the production trust anchors. Its private keys are unknown, so it fails the presence and
+    /// PIN-key checks under the test anchors too.
+    TestCard,
 }
 
 impl Persona {
     /// Every persona.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 12] = [
         Self::Standard,
         Self::OneTryLeft,
         Self::PinBlocked,
@@ -80,6 +98,18 @@ impl Persona {
         Self::CertExpiredRecently,
         Self::CertExpiredLongAgo,
         Self::SmartphoneAndroid,
+        Self::ForgedFace,
+        Self::ClonedCard,
+        Self::FakePinCard,
+        Self::TestCard,
+    ];
+
+    /// The personas that are not what they claim (for authenticity tests).
+    pub const COUNTERFEIT: [Self; 4] = [
+        Self::ForgedFace,
+        Self::ClonedCard,
+        Self::FakePinCard,
+        Self::TestCard,
     ];
 
     /// The name to pick it by.
@@ -94,6 +124,10 @@ impl Persona {
             Self::CertExpiredRecently => "cert-expired-recently",
             Self::CertExpiredLongAgo => "cert-expired-long-ago",
             Self::SmartphoneAndroid => "smartphone-android",
+            Self::ForgedFace => "forged-face",
+            Self::ClonedCard => "cloned-card",
+            Self::FakePinCard => "fake-pin-card",
+            Self::TestCard => "test-card",
         }
     }
 
@@ -302,6 +336,7 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
     }
     build_card_info(&mut card, &holder, face_auth);
     build_card_face(&mut card, persona, &holder);
+    counterfeit(&mut card, persona);
 
     // MF level: GET DATA objects.
     card.set_data_object(
@@ -337,8 +372,142 @@ fn build(persona: Persona, today: Date) -> VirtualCard {
     card
 }
 
+/// What makes the counterfeit personas counterfeit, on top of a standard card.
+fn counterfeit(card: &mut VirtualCard, persona: Persona) {
+    let keys = [
+        (Application::Jpki, jpki::USER_AUTH_KEY),
+        (Application::Jpki, jpki::SIGNING_KEY),
+        (Application::CardFace, CARD_FACE_KEY),
+    ];
+    let replace_keys = |card: &mut VirtualCard, with: SigningKeyRef| {
+        for (app, id) in keys {
+            if let Some(VirtualFile::Key { unlocked_by, .. }) = card.file(app, id).cloned() {
+                card.set_file(
+                    app,
+                    id,
+                    VirtualFile::Key {
+                        key: with,
+                        unlocked_by,
+                    },
+                );
+            }
+        }
+    };
+    let replace_data = |card: &mut VirtualCard, app, id, bytes: &[u8]| {
+        if let Some(VirtualFile::Data { lock, .. }) = card.file(app, id).cloned() {
+            card.set_file(
+                app,
+                id,
+                VirtualFile::Data {
+                    content: bytes.to_vec(),
+                    lock,
+                },
+            );
+        }
+    };
+    match persona {
+        Persona::ForgedFace => {
+            // One byte in the middle of the photo, after the issuer signed it.
+            let photo = records::face_photo();
+            if let Some(VirtualFile::Data { mut content, lock }) = card
+                .file(Application::CardFace, card_face::ENTRIES)
+                .cloned()
+                && let Some(at) = content
+                    .windows(photo.len())
+                    .position(|window| window == photo.as_slice())
+                && let Some(byte) = content.get_mut(at + photo.len() / 2)
+            {
+                *byte ^= 0x5A;
+                card.set_file(
+                    Application::CardFace,
+                    card_face::ENTRIES,
+                    VirtualFile::Data { content, lock },
+                );
+            }
+        }
+        Persona::ClonedCard => replace_keys(card, SigningKeyRef::Impostor),
+        Persona::FakePinCard => {
+            replace_keys(card, SigningKeyRef::Absent);
+            card.set_quirks(Quirks {
+                accept_any_pin: true,
+                ..Quirks::default()
+            });
+        }
+        Persona::TestCard => {
+            replace_keys(card, SigningKeyRef::Impostor);
+            replace_data(
+                card,
+                Application::CardFace,
+                card_face::ENTRIES,
+                include_bytes!("vectors/surface-0002.bin"),
+            );
+            replace_data(
+                card,
+                Application::CardFace,
+                card_face::CERTIFICATE,
+                include_bytes!("vectors/surface-0004.bin"),
+            );
+            replace_data(
+                card,
+                Application::Jpki,
+                jpki::USER_AUTH_CERTIFICATE,
+                include_bytes!("vectors/jpki-auth-cert.der"),
+            );
+            replace_data(
+                card,
+                Application::Jpki,
+                jpki::USER_AUTH_CA_CERTIFICATE,
+                include_bytes!("vectors/authca-test-2023.cer"),
+            );
+        }
+        _ => {}
+    }
+}
+
 fn id((name, version): (&str, &str)) -> [u8; 16] {
     records::key_id(name, version)
+}
+
+/// The virtual hierarchy's JPKI CA certificates: valid 2023-07-15 to 2033-07-15, like J-LIS's
+/// third generation.
+fn ca_certificate_spec(kind: CertificateKind) -> CertificateSpec {
+    let day = |year| Date::new(year, 7, 15).unwrap_or(Date::from_days_since_epoch(0));
+    CertificateSpec {
+        kind,
+        serial: 0,
+        not_before: day(2023),
+        not_after: day(2033),
+        subject_id: String::new(),
+        holder: None,
+    }
+}
+
+/// The virtual card's trust anchors: the CA keys of its card-verifiable certificates
+/// (`9000020`, `9000023`, `9000033`) and its JPKI CA certificate. Only what the virtual card
+/// issues verifies under them, and nothing it issues verifies under J-LIS's: a test or demo
+/// on the virtual card chooses them explicitly.
+#[must_use]
+pub fn trust_anchors() -> TrustAnchors {
+    static ANCHORS: OnceLock<TrustAnchors> = OnceLock::new();
+    ANCHORS
+        .get_or_init(|| {
+            let file = CardFile::new(Application::CardFace, card_face::CERTIFICATE);
+            let cv_keys: Vec<(KeyId, CardPublicKey)> = [
+                (key_ids::MF_ROOT, TestKey::CvCaMf),
+                (key_ids::CARD_FACE_CA, TestKey::CvCaFace),
+                (key_ids::CARD_INFO_CA, TestKey::CvCaInfo),
+            ]
+            .into_iter()
+            .filter_map(|(key_id, key)| {
+                let key = CardPublicKey::parse(file, &super::keys::card_public_key(key)).ok()?;
+                Some((KeyId::new(id(key_id)), key))
+            })
+            .collect();
+            let root = x509::certificate(&ca_certificate_spec(CertificateKind::UserAuthCa))
+                .unwrap_or_default();
+            TrustAnchors::custom(&cv_keys, &[&root]).unwrap_or_default()
+        })
+        .clone()
 }
 
 fn build_jpki(
@@ -394,18 +563,7 @@ fn build_jpki(
         subject_id: format!("ONSHIVIRTUAL{number:04}AUTH13999"),
         holder: None,
     };
-    let ca_validity = (
-        Date::new(2023, 7, 15).unwrap_or(today),
-        Date::new(2033, 7, 15).unwrap_or(today),
-    );
-    let ca = |kind| CertificateSpec {
-        kind,
-        serial: 0,
-        not_before: ca_validity.0,
-        not_after: ca_validity.1,
-        subject_id: String::new(),
-        holder: None,
-    };
+    let ca = ca_certificate_spec;
     let auth_cert_lock: &[FileId] = if smartphone {
         &[jpki::USER_AUTH_PIN]
     } else {

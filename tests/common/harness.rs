@@ -101,7 +101,8 @@ impl Harness {
             ReaderId::new(1),
             ReaderCapabilities::SHORT_ONLY,
         )
-        .unwrap();
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
         Self::with_context(persona, context, settings)
     }
 
@@ -119,7 +120,8 @@ impl Harness {
             ReaderId::new(1),
             ReaderCapabilities::SHORT_ONLY,
         )
-        .unwrap();
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
         Self::starting_at(persona, context, VisitSettings::default(), now)
     }
 
@@ -130,7 +132,12 @@ impl Harness {
         settings: VisitSettings,
         now: Timestamp,
     ) -> Self {
-        let visit = Visit::new(context, settings, now);
+        let visit = Visit::new(
+            context,
+            settings,
+            now,
+            onshi::card::authenticity::Challenge::from_random_bytes([0x22; 32]),
+        );
         let mut harness = Self {
             visit,
             card: persona.card(today()),

@@ -18,7 +18,7 @@ mod route;
 mod sign;
 
 pub use master::{GetData, LeaveApplication, SelectApplication};
-pub use pin::{QueryPinStatus, VerifyOutcome, VerifyPin};
+pub use pin::{QueryPinStatus, ReserveOutcome, VerifyOutcome, VerifyPin, VerifyWithReserve};
 pub use read::{
     FileSize, ReadFile, ReadRecord, read_basic_info, read_card_face, read_card_kind,
     read_card_verifiable_certificate, read_certificate_availability, read_integrity_record,

@@ -252,6 +252,9 @@ pub struct VerifyPin {
     pin: Pin,
     query: CountQuery,
     sent: bool,
+    hold_after: bool,
+    /// The count was read in the span this VERIFY continues: no second read.
+    counted_in_span: bool,
 }
 
 impl VerifyPin {
@@ -264,7 +267,19 @@ impl VerifyPin {
             pin,
             query: CountQuery::new(slot, Span::Exclusive { hold: true }),
             sent: false,
+            hold_after: false,
+            counted_in_span: false,
         }
+    }
+
+    /// Keeps the exclusive span after the VERIFY, for a command that relies on the verified
+    /// PIN ([`Sign::exclusive`](super::Sign::exclusive)): nothing another program does can
+    /// come between them. The span ends at the next command that is not exclusive, or when
+    /// the driver waits for anything.
+    #[must_use]
+    pub const fn holding_span(mut self) -> Self {
+        self.hold_after = true;
+        self
     }
 
     /// The key checked.
@@ -282,7 +297,9 @@ impl VerifyPin {
         self.sent = true;
         let command = Command::new(0x00, VERIFY, 0x00, p2, self.pin.secret().expose_secret(), 0)?;
         Ok(Request::new(command, Operation::Verify, Recovery::Never)
-            .in_span(Span::Exclusive { hold: false })
+            .in_span(Span::Exclusive {
+                hold: self.hold_after,
+            })
             .verifying(slot))
     }
 }
@@ -310,7 +327,12 @@ impl CardOperation for VerifyPin {
             // Another program on a shared reader may have selected another application since
             // this program last did: the span begins with SELECT of the application, so the
             // key EF the query and the VERIFY name is the one of this application.
-            state.selection_unknown();
+            if !self.counted_in_span {
+                state.selection_unknown();
+            }
+        }
+        if !self.sent && self.counted_in_span {
+            return self.verify(state).map(Step::Send);
         }
         if !self.sent {
             return match self.query.step(state, reply)? {
@@ -347,5 +369,91 @@ impl CardOperation for VerifyPin {
             }
         };
         Ok(Step::Done(outcome))
+    }
+}
+
+/// What became of a key presented only if enough tries were left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReserveOutcome {
+    /// Enough tries were left: the VERIFY was sent, and this is what the card said.
+    Sent(VerifyOutcome),
+    /// Fewer tries were left than the reserve (or none, or no such key): nothing was sent.
+    Withheld(PinStatus),
+}
+
+/// A key a machine read (照合番号B from the OCR, not typed by a person), presented only while
+/// the card has at least `reserve` tries left, so a misread never locks the key: in one
+/// exclusive span, SELECT of the application, the count, and, if it is enough, one VERIFY.
+/// Nobody reads the count before it is presented, so it is read once, in the span.
+#[derive(Debug)]
+pub struct VerifyWithReserve {
+    slot: PinSlot,
+    pin: Option<Pin>,
+    reserve: u8,
+    query: CountQuery,
+    verify: Option<VerifyPin>,
+    started: bool,
+}
+
+impl VerifyWithReserve {
+    /// Presents `pin` to `slot` when at least `reserve` tries (1 or more) are left.
+    #[must_use]
+    pub const fn new(slot: PinSlot, pin: Pin, reserve: u8) -> Self {
+        Self {
+            slot,
+            pin: Some(pin),
+            reserve,
+            query: CountQuery::new(slot, Span::Exclusive { hold: true }),
+            verify: None,
+            started: false,
+        }
+    }
+}
+
+impl CardOperation for VerifyWithReserve {
+    type Output = ReserveOutcome;
+
+    fn step(
+        &mut self,
+        state: &mut CardState,
+        reply: Option<Reply<'_>>,
+    ) -> Result<Step<ReserveOutcome>, Error> {
+        if let Some(verify) = self.verify.as_mut() {
+            return Ok(match verify.step(state, reply)? {
+                Step::Send(request) => Step::Send(request),
+                Step::Done(outcome) => Step::Done(ReserveOutcome::Sent(outcome)),
+            });
+        }
+        if !self.started {
+            self.started = true;
+            if let Some(pin) = &self.pin
+                && pin.kind() != self.slot.kind()
+            {
+                return Err(UsageError::PinKindMismatch {
+                    slot: self.slot,
+                    kind: pin.kind(),
+                }
+                .into());
+            }
+            state.selection_unknown();
+        }
+        match self.query.step(state, reply)? {
+            Step::Send(request) => Ok(Step::Send(request)),
+            Step::Done(PinStatus::Remaining(tries)) if tries >= self.reserve.max(1) => {
+                let (Some(count), Some(pin)) = (state.fresh_count(self.slot), self.pin.take())
+                else {
+                    return Err(UsageError::OutOfOrder.into());
+                };
+                let mut verify = VerifyPin::new(count, pin);
+                verify.counted_in_span = true;
+                let step = verify.step(state, None)?;
+                self.verify = Some(verify);
+                Ok(match step {
+                    Step::Send(request) => Step::Send(request),
+                    Step::Done(outcome) => Step::Done(ReserveOutcome::Sent(outcome)),
+                })
+            }
+            Step::Done(status) => Ok(Step::Done(ReserveOutcome::Withheld(status))),
+        }
     }
 }

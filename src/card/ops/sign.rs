@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::route::Route;
 use super::unexpected;
 use crate::apdu::{Command, StatusWord};
-use crate::card::session::{CardOperation, CardState, Recovery, Reply, Request, Step};
+use crate::card::session::{CardOperation, CardState, Recovery, Reply, Request, Span, Step};
 use crate::card::{Application, PinSlot, jpki};
 use crate::error::{CardMisbehaved, Error, Operation, UsageError};
 
@@ -135,6 +135,8 @@ pub struct Sign {
     input: Vec<u8>,
     route: Route,
     sent: bool,
+    exclusive: bool,
+    select_again: bool,
 }
 
 impl Sign {
@@ -147,7 +149,27 @@ impl Sign {
             input,
             route: Route::new(key.application(), None),
             sent: false,
+            exclusive: false,
+            select_again: false,
         }
+    }
+
+    /// Sends it in an exclusive span: continuing one the previous command held (a VERIFY
+    /// [`holding_span`](super::VerifyPin::holding_span)), or beginning one. No other program
+    /// can change what the card has selected or verified in between.
+    #[must_use]
+    pub const fn exclusive(mut self) -> Self {
+        self.exclusive = true;
+        self
+    }
+
+    /// Selects the key's application again first, inside the span (another program may have
+    /// selected another one). Not after a PIN: whether selecting the application again ends
+    /// a verified PIN is not known for real cards.
+    #[must_use]
+    pub const fn selecting_again(mut self) -> Self {
+        self.select_again = true;
+        self
     }
 }
 
@@ -173,8 +195,16 @@ impl CardOperation for Sign {
             {
                 return Err(UsageError::PinNotVerified(slot).into());
             }
+            if self.select_again && reply.is_none() {
+                state.selection_unknown();
+            }
+            let hold = Span::Exclusive { hold: true };
             if let Some(request) = self.route.step(state, &mut reply)? {
-                return Ok(Step::Send(request));
+                return Ok(Step::Send(if self.exclusive {
+                    request.in_span(hold)
+                } else {
+                    request
+                }));
             }
             self.sent = true;
             let command = Command::new(
@@ -185,11 +215,12 @@ impl CardOperation for Sign {
                 &self.input,
                 SIGNATURE_LEN as u32,
             )?;
-            return Ok(Step::Send(Request::new(
-                command,
-                Operation::Sign,
-                Recovery::Never,
-            )));
+            let request = Request::new(command, Operation::Sign, Recovery::Never);
+            return Ok(Step::Send(if self.exclusive {
+                request.in_span(Span::Exclusive { hold: false })
+            } else {
+                request
+            }));
         }
         let Some(reply) = reply else {
             return Err(UsageError::OutOfOrder.into());

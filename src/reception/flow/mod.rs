@@ -38,11 +38,12 @@ use super::evidence::{ChipPhoto, IdentityEvidence, StaffCheck};
 use super::io::{Output, ReaderContext, RejectReason, StaffNotice, UserInput};
 use super::outcome::{
     AuditEvent, ConsentStatus, EligibilityOnlyReason, EndReason, MethodChoice, Outcome,
-    RefusalReason, VisitEvent, VisitResult,
+    RefusalReason, Verification, VisitEvent, VisitResult,
 };
 use super::policy::{self, Availability, PhotoKnowledge, Situation, StaffCheckState};
 use super::screen::Screen;
 use super::settings::VisitSettings;
+use crate::card::authenticity::{AuthenticityError, Challenge};
 use crate::card::{CardKind, CardState, Pin, PinStatus, TokenInfo, UserAuthCertificate};
 use crate::error::Error;
 use crate::facility::ReaderMode;
@@ -53,9 +54,13 @@ use crate::time::Timestamp;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Photo {
     Unknown,
+    /// Read from a card face that verified.
     Present(ChipPhoto),
+    /// A card face that verified, without a photo.
     Absent,
     Unreadable,
+    /// Read from a card face that did not verify.
+    NotGenuine,
 }
 
 impl Photo {
@@ -65,6 +70,7 @@ impl Photo {
             Self::Present(_) => PhotoKnowledge::Present,
             Self::Absent => PhotoKnowledge::Absent,
             Self::Unreadable => PhotoKnowledge::Unreadable,
+            Self::NotGenuine => PhotoKnowledge::NotGenuine,
         }
     }
 }
@@ -94,6 +100,8 @@ pub(super) struct Facts {
     /// A method chosen that needs the photo, while the photo was not read yet: started once
     /// it is, if it is still offered then.
     pub(super) chosen_before_photo: Option<MethodChoice>,
+    /// What was verified about the card.
+    pub(super) verification: Verification,
 }
 
 impl Facts {
@@ -116,6 +124,7 @@ impl Facts {
             iphone: false,
             unlocked: false,
             chosen_before_photo: None,
+            verification: Verification::default(),
         }
     }
 
@@ -140,6 +149,7 @@ impl Facts {
         self.iphone = false;
         self.unlocked = false;
         self.chosen_before_photo = None;
+        self.verification = Verification::default();
     }
 }
 
@@ -147,6 +157,8 @@ impl Facts {
 /// state, the facts, the outputs, and the card task in flight.
 pub(super) struct Ctx {
     pub(super) context: ReaderContext,
+    /// This visit's challenge; each use derives its own from it.
+    pub(super) challenge: Challenge,
     pub(super) settings: VisitSettings,
     pub(super) started_at: Timestamp,
     pub(super) now: Timestamp,
@@ -162,9 +174,15 @@ pub(super) struct Ctx {
 }
 
 impl Ctx {
-    pub(super) fn new(context: ReaderContext, settings: VisitSettings, now: Timestamp) -> Self {
+    pub(super) fn new(
+        context: ReaderContext,
+        settings: VisitSettings,
+        now: Timestamp,
+        challenge: Challenge,
+    ) -> Self {
         let capabilities = context.capabilities;
         Self {
+            challenge,
             facts: Facts::new(&settings),
             recoveries_left: settings.recoveries,
             context,
@@ -312,6 +330,8 @@ pub(super) enum Stage {
     AwaitingStaffConfirmation,
     Recovering(Recovering),
     Consent(Consent),
+    /// The visit's result is decided; the keys a VERIFY unlocked are being locked first.
+    Closing(VisitResult),
     Finished,
 }
 
@@ -327,6 +347,7 @@ impl Stage {
             Self::AwaitingStaffConfirmation => VisitStage::AwaitingStaffConfirmation,
             Self::Recovering(_) => VisitStage::Recovering,
             Self::Consent(consent) => consent.public(),
+            Self::Closing(_) => VisitStage::LockingCard,
             Self::Finished => VisitStage::Finished,
         }
     }
@@ -364,7 +385,7 @@ impl Stage {
                         .map_err(|why| (Self::Choosing, why)),
                     _ => Err((Self::Choosing, RejectReason::NotExpected)),
                 },
-                stage @ (Self::Recovering(_) | Self::Finished) => {
+                stage @ (Self::Recovering(_) | Self::Closing(_) | Self::Finished) => {
                     Err((stage, RejectReason::NotExpected))
                 }
             },
@@ -403,6 +424,13 @@ impl Stage {
                 Self::Pin(pin) => pin.card(ctx, result),
                 Self::Recovering(recovering) => recovering.card(ctx, result),
                 Self::Consent(consent) => consent.card(ctx, result),
+                Self::Closing(result_of_visit) => {
+                    if matches!(result, TaskResult::Left) {
+                        ctx.facts.unlocked = false;
+                        ctx.audit(VisitEvent::KeysLocked);
+                    }
+                    finish(ctx, result_of_visit)
+                }
                 // No other state waits for the card.
                 other => other,
             },
@@ -411,6 +439,13 @@ impl Stage {
                     return self;
                 };
                 consent.lock_failed(ctx)
+            }
+            Err(_) if matches!(self, Self::Closing(_)) => {
+                let Self::Closing(result_of_visit) = self else {
+                    return self;
+                };
+                ctx.audit(VisitEvent::KeysLockFailed);
+                finish(ctx, result_of_visit)
             }
             Err(error) => card_error(self, ctx, &error),
         }
@@ -600,6 +635,22 @@ pub(super) fn card_error(stage: Stage, ctx: &mut Ctx, error: &Error) -> Stage {
     ctx.audit(VisitEvent::CardError {
         code: error.code().into(),
     });
+    // A card that answers a request to sign with an error (a key it does not hold, a PIN it
+    // did not really verify) cannot prove what it was asked to. Inside the exclusive span no
+    // other program can have caused it.
+    let signature_refused = matches!(
+        error,
+        Error::CardMisbehaved(_) | Error::Usage(crate::error::UsageError::PinNotVerified(_))
+    );
+    match &stage {
+        Stage::Pin(pin) if pin.proving_key() && signature_refused => {
+            return pin::key_not_proven(ctx, AuthenticityError::PinKeyNotProven);
+        }
+        Stage::Reading(reading) if reading.proving_presence() && signature_refused => {
+            return reading::card_face_not_genuine(ctx, AuthenticityError::CardNotPresent);
+        }
+        _ => {}
+    }
     match error {
         Error::Transport(TransportError::CardRemoved | TransportError::NoCard) => {
             card_removed(stage, ctx)
@@ -631,24 +682,41 @@ pub(super) fn card_placed(ctx: &mut Ctx) -> Stage {
 
 /// The card was reset: check its identity, then go back to where the patient was.
 pub(super) fn reset(stage: Stage, ctx: &mut Ctx) -> Stage {
-    recovery::start(ctx, stage)
+    match stage {
+        // A warm reset keeps what a VERIFY unlocked (real-card evidence, fact 10): lock again.
+        Stage::Closing(result) => {
+            ctx.drop_task();
+            ctx.card.forget_card();
+            ctx.start(CardTask::leave());
+            Stage::Closing(result)
+        }
+        stage => recovery::start(ctx, stage),
+    }
 }
 
 /// No input for the idle timeout: the visit ends (with identity confirmed, the consent is not).
 pub(super) fn timed_out(stage: Stage, ctx: &mut Ctx, reason: EndReason) -> Stage {
     match stage {
         Stage::Consent(consent) => consent.abandoned(ctx, reason),
+        // The result is decided; a card that does not answer the lock ends it as decided.
+        Stage::Closing(result) => {
+            ctx.audit(VisitEvent::KeysLockFailed);
+            finish(ctx, result)
+        }
         Stage::Finished => Stage::Finished,
         _ => end(ctx, reason),
     }
 }
 
-/// The card was taken off the reader.
+/// The card was taken off the reader (which powers it down: whatever a VERIFY unlocked is
+/// locked again).
 pub(super) fn card_removed(stage: Stage, ctx: &mut Ctx) -> Stage {
     ctx.drop_task();
     ctx.card.forget_card();
+    ctx.facts.unlocked = false;
     match stage {
         Stage::Consent(consent) => consent.removed(ctx),
+        Stage::Closing(result) => finish(ctx, result),
         _ => end(ctx, EndReason::CardRemoved),
     }
 }
@@ -656,6 +724,11 @@ pub(super) fn card_removed(stage: Stage, ctx: &mut Ctx) -> Stage {
 /// Another card was placed where one was known: everything read from the old card goes,
 /// identity evidence included, and the new card is read from the start.
 pub(super) fn card_changed(stage: Stage, ctx: &mut Ctx) -> Stage {
+    if let Stage::Closing(result) = stage {
+        // The card whose result was decided left the reader (and was powered down).
+        ctx.facts.unlocked = false;
+        return finish(ctx, result);
+    }
     drop(stage);
     ctx.drop_task();
     ctx.card.forget_card();
@@ -667,15 +740,25 @@ pub(super) fn card_changed(stage: Stage, ctx: &mut Ctx) -> Stage {
 /// Nothing can be confirmed: the visit ends.
 pub(super) fn end(ctx: &mut Ctx, reason: EndReason) -> Stage {
     ctx.show(Screen::Ended { reason });
-    finish(ctx, VisitResult::NotConfirmed { reason });
-    Stage::Finished
+    close(ctx, VisitResult::NotConfirmed { reason })
 }
 
 /// The card cannot be used: the visit ends.
 pub(super) fn refuse(ctx: &mut Ctx, reason: RefusalReason) -> Stage {
     ctx.show(Screen::Refused { reason });
-    finish(ctx, VisitResult::Refused { reason });
-    Stage::Finished
+    close(ctx, VisitResult::Refused { reason })
+}
+
+/// The visit's result is decided: if a VERIFY unlocked a key on the card still on the reader,
+/// the application is left first (whatever the result), then the visit finishes.
+fn close(ctx: &mut Ctx, result: VisitResult) -> Stage {
+    if ctx.facts.unlocked {
+        ctx.drop_task();
+        ctx.start(CardTask::leave());
+        Stage::Closing(result)
+    } else {
+        finish(ctx, result)
+    }
 }
 
 /// Identity confirmed: the outcome with its consent.
@@ -690,7 +773,7 @@ pub(super) fn finish_confirmed(
         consent_given,
         renewal_alert: ctx.facts.renewal_alert,
     });
-    finish(
+    close(
         ctx,
         VisitResult::Confirmed {
             identity: evidence.method().clone(),
@@ -698,11 +781,10 @@ pub(super) fn finish_confirmed(
             consent,
             eligibility_only: ctx.facts.eligibility_only,
         },
-    );
-    Stage::Finished
+    )
 }
 
-fn finish(ctx: &mut Ctx, result: VisitResult) {
+fn finish(ctx: &mut Ctx, result: VisitResult) -> Stage {
     ctx.drop_task();
     ctx.audit(VisitEvent::VisitEnded {
         result: result.clone(),
@@ -718,7 +800,12 @@ fn finish(ctx: &mut Ctx, result: VisitResult) {
         certificate: ctx.facts.certificate.clone(),
         certificate_renewal_alert: ctx.facts.renewal_alert,
         staff_passcode_failures: ctx.facts.staff_failures,
+        verification: Verification {
+            hierarchy: Some(ctx.context.trust.hierarchy()),
+            ..ctx.facts.verification
+        },
     });
+    Stage::Finished
 }
 
 /// The inputs a state takes, for [`Visit::expected_inputs`](super::Visit::expected_inputs).

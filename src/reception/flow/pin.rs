@@ -4,12 +4,13 @@
 use alloc::vec::Vec;
 
 use super::{Ctx, Stage, consent, present_choices, reading, refuse};
-use crate::card::{CardKind, PinSlot, PinStatus, SmartphonePlatform, VerifyOutcome};
+use crate::card::authenticity::{AuthenticityError, verify_pin_key};
+use crate::card::{CardKey, CardKind, PinSlot, PinStatus, SmartphonePlatform, VerifyOutcome};
 use crate::reception::VisitStage;
 use crate::reception::card_io::{CardTask, TaskResult};
 use crate::reception::evidence::{IdentityEvidence, PinEntry, PinSubmission, user_pin};
 use crate::reception::io::{InputKind, RejectReason, UserInput};
-use crate::reception::outcome::{MethodChoice, VisitEvent};
+use crate::reception::outcome::{MethodChoice, RefusalReason, VisitEvent};
 use crate::reception::screen::Screen;
 
 #[derive(Debug)]
@@ -24,7 +25,13 @@ enum Step {
     Verifying(PinSubmission),
     /// Android: the certificate, readable once the PIN is verified.
     ReadingCertificate(IdentityEvidence),
+    /// The user-authentication key is signing the visit's challenge.
+    ProvingKey(IdentityEvidence),
 }
+
+/// What the user-authentication key signs after the PIN: the visit's challenge, for this
+/// purpose.
+const PIN_KEY: &str = "onshi user-authentication key";
 
 /// The PIN stage.
 #[derive(Debug)]
@@ -40,9 +47,14 @@ impl PinStage {
             Step::Entry(entry) => VisitStage::PinEntry {
                 tries_left: entry.tries_left(),
             },
-            Step::Verifying(_) => VisitStage::VerifyingPin,
+            Step::Verifying(_) | Step::ProvingKey(_) => VisitStage::VerifyingPin,
             Step::ReadingCertificate(_) => VisitStage::ReadingCertificate,
         }
+    }
+
+    /// Whether the card is proving the PIN's key (a card error now means it cannot).
+    pub(super) const fn proving_key(&self) -> bool {
+        matches!(self.step, Step::ProvingKey(_))
     }
 
     /// While the entry is on screen the patient may choose another way.
@@ -73,7 +85,10 @@ impl PinStage {
                 Ok(Stage::Pin(restore(entry)))
             }
             (
-                step @ (Step::Querying | Step::Verifying(_) | Step::ReadingCertificate(_)),
+                step @ (Step::Querying
+                | Step::Verifying(_)
+                | Step::ReadingCertificate(_)
+                | Step::ProvingKey(_)),
                 UserInput::DeclareLegalRepresentative,
             ) => match super::declare_representative(ctx) {
                 Ok(()) => Ok(Stage::Pin(Self { step })),
@@ -106,6 +121,12 @@ impl PinStage {
                         });
                         if let Some(operation) = submission.take_operation() {
                             ctx.facts.unlocked = true;
+                            // The proof of the key follows in the same exclusive span.
+                            let operation = if ctx.settings.prove_pin_key {
+                                operation.holding_span()
+                            } else {
+                                operation
+                            };
                             ctx.start(CardTask::verify(operation));
                         }
                         Ok(Stage::Pin(Self {
@@ -133,9 +154,27 @@ impl PinStage {
                 verified(ctx, submission, outcome)
             }
             (Step::ReadingCertificate(evidence), TaskResult::Certificate(certificate)) => {
-                match reading::accept_certificate(ctx, certificate, true) {
+                match reading::trusted_certificate(ctx, certificate, true) {
                     Some(reason) => refuse(ctx, reason),
-                    None => consent::identity_confirmed(ctx, evidence),
+                    None => prove_key(ctx, evidence),
+                }
+            }
+            (Step::ProvingKey(evidence), TaskResult::Signature(answer)) => {
+                let challenge = ctx.challenge.for_purpose(PIN_KEY);
+                let proven = ctx
+                    .facts
+                    .certificate
+                    .as_ref()
+                    .map_or(Err(AuthenticityError::PinKeyNotProven), |certificate| {
+                        verify_pin_key(certificate, &challenge, &answer)
+                    });
+                match proven {
+                    Ok(()) => {
+                        ctx.facts.verification.pin_key = true;
+                        ctx.audit(VisitEvent::PinKeyProven);
+                        consent::identity_confirmed(ctx, evidence)
+                    }
+                    Err(problem) => key_not_proven(ctx, problem),
                 }
             }
             (step, _) => Stage::Pin(Self { step }),
@@ -223,7 +262,7 @@ fn verified(ctx: &mut Ctx, submission: PinSubmission, outcome: VerifyOutcome) ->
                     step: Step::ReadingCertificate(evidence),
                 });
             }
-            consent::identity_confirmed(ctx, evidence)
+            prove_key(ctx, evidence)
         }
         VerifyOutcome::WrongPin { tries_left } => {
             ctx.audit(VisitEvent::PinRejected { tries_left });
@@ -250,6 +289,25 @@ fn verified(ctx: &mut Ctx, submission: PinSubmission, outcome: VerifyOutcome) ->
             retry(ctx, &submission)
         }
     }
+}
+
+/// The PIN was accepted: the user-authentication key signs the visit's challenge (unless the
+/// facility turned the proof off), then identity is confirmed.
+fn prove_key(ctx: &mut Ctx, evidence: IdentityEvidence) -> Stage {
+    if !ctx.settings.prove_pin_key {
+        return consent::identity_confirmed(ctx, evidence);
+    }
+    let challenge = ctx.challenge.for_purpose(PIN_KEY);
+    ctx.start(CardTask::sign(CardKey::UserAuth, challenge.digest_info()));
+    Stage::Pin(PinStage {
+        step: Step::ProvingKey(evidence),
+    })
+}
+
+/// The card accepted the PIN but did not prove it holds the certificate's key: refused.
+pub(super) fn key_not_proven(ctx: &mut Ctx, problem: AuthenticityError) -> Stage {
+    ctx.audit(VisitEvent::NotAuthentic { problem });
+    refuse(ctx, RefusalReason::NotAuthentic)
 }
 
 /// A new entry for the count the card reports, or the choice without the PIN.

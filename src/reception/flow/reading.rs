@@ -2,14 +2,18 @@
 //! PIN's count, and the photo when the offer depends on it (照合番号B first). Also 照合番号B
 //! itself, taken whenever it comes, and an iPhone's authentication.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{Ctx, Photo, Stage, consent, present_choices, refuse};
 use crate::card::Pin;
+use crate::card::authenticity::{
+    AuthenticityError, VerifiedCardFace, verify_card_face, verify_certificate_chain,
+};
 use crate::card::{
-    CardKind, PinKind, PinSlot, PinStatus, SmartphonePlatform, UserAuthCertificate, VerifyOutcome,
-    VerifyPin,
+    Application, CardFaceEntries, CardKey, CardKind, CardVerifiableCertificate, PinKind, PinSlot,
+    PinStatus, ReserveOutcome, SmartphonePlatform, UserAuthCertificate, VerifyOutcome,
 };
 use crate::facility::ReaderMode;
 use crate::reception::VisitStage;
@@ -21,17 +25,24 @@ use crate::reception::screen::Screen;
 use crate::time::{Date, Timestamp};
 
 /// What is being read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 enum Step {
     Token,
     Certificate,
     PinStatus,
     /// The offer depends on the photo, and 照合番号B has not come yet.
     WaitingForB,
-    BStatus,
+    /// 照合番号B presented if enough tries are left (count and VERIFY in one span).
     VerifyB,
     CardFace,
+    /// The card face read; its card-verifiable certificate (EF 0004) is read next.
+    CvCertificate(Box<CardFaceEntries>),
+    /// The card-face key is answering the visit's presence challenge.
+    Presence(Box<(CardFaceEntries, CardVerifiableCertificate)>),
 }
+
+/// What the card-face key signs: the visit's challenge, for this purpose.
+const PRESENCE: &str = "onshi card-face presence";
 
 /// The card being read.
 #[derive(Debug)]
@@ -43,9 +54,17 @@ impl Reading {
     pub(super) fn public(&self) -> VisitStage {
         match self.step {
             Step::WaitingForB => VisitStage::AwaitingVerificationNumberB,
-            Step::BStatus | Step::VerifyB | Step::CardFace => VisitStage::ReadingPhoto,
+            Step::VerifyB | Step::CardFace | Step::CvCertificate(_) | Step::Presence(_) => {
+                VisitStage::ReadingPhoto
+            }
             Step::Token | Step::Certificate | Step::PinStatus => VisitStage::ReadingCard,
         }
+    }
+
+    /// Whether the card-face key is answering the presence challenge (a card error now means
+    /// it cannot).
+    pub(super) const fn proving_presence(&self) -> bool {
+        matches!(self.step, Step::Presence(_))
     }
 
     pub(super) fn user(
@@ -83,7 +102,7 @@ impl Reading {
                 }
             }
             (Step::Certificate, TaskResult::Certificate(certificate)) => {
-                match accept_certificate(ctx, certificate, false) {
+                match trusted_certificate(ctx, certificate, false) {
                     Some(reason) => refuse(ctx, reason),
                     None => next(ctx),
                 }
@@ -93,43 +112,45 @@ impl Reading {
                 ctx.facts.user_pin = status;
                 next(ctx)
             }
-            (Step::BStatus, TaskResult::PinStatus(slot, status)) => {
-                let usable = matches!(status, PinStatus::Remaining(n)
-                    if n >= ctx.settings.verification_number_b_reserve);
-                match (
-                    usable,
-                    ctx.card.fresh_count(slot),
-                    ctx.facts.verification_b.as_ref().map(Pin::duplicate),
-                ) {
-                    (true, Some(count), Some(b)) => {
-                        ctx.facts.unlocked = true;
-                        ctx.start(CardTask::verify(VerifyPin::new(count, b)));
-                        Stage::Reading(Self {
-                            step: Step::VerifyB,
-                        })
-                    }
-                    _ => photo_unreadable(ctx),
+            (Step::VerifyB, TaskResult::Reserve(ReserveOutcome::Sent(outcome))) => {
+                if outcome == VerifyOutcome::Verified {
+                    ctx.start(CardTask::card_face());
+                    Stage::Reading(Self {
+                        step: Step::CardFace,
+                    })
+                } else {
+                    photo_unreadable(ctx)
                 }
             }
-            (Step::VerifyB, TaskResult::Verify(VerifyOutcome::Verified)) => {
-                ctx.start(CardTask::card_face());
+            (Step::VerifyB, TaskResult::Reserve(ReserveOutcome::Withheld(_))) => {
+                photo_unreadable(ctx)
+            }
+            (Step::CardFace, TaskResult::CardFace(entries)) => {
+                ctx.start(CardTask::cv_certificate(Application::CardFace));
                 Stage::Reading(Self {
-                    step: Step::CardFace,
+                    step: Step::CvCertificate(entries),
                 })
             }
-            (Step::VerifyB, TaskResult::Verify(_)) => photo_unreadable(ctx),
-            (Step::CardFace, TaskResult::CardFace(entries)) => {
-                match ChipPhoto::from_card_face(&entries) {
-                    Some(photo) => {
-                        ctx.audit(VisitEvent::PhotoRead);
-                        ctx.facts.photo = Photo::Present(photo);
-                    }
-                    None => {
-                        ctx.audit(VisitEvent::NoPhotoOnCard);
-                        ctx.facts.photo = Photo::Absent;
-                    }
+            (Step::CvCertificate(entries), TaskResult::CvCertificate(certificate)) => {
+                let challenge = ctx.challenge.for_purpose(PRESENCE);
+                ctx.start(CardTask::sign(CardKey::CardFace, challenge.digest_info()));
+                Stage::Reading(Self {
+                    step: Step::Presence(Box::new((*entries, *certificate))),
+                })
+            }
+            (Step::Presence(read), TaskResult::Signature(answer)) => {
+                let (entries, certificate) = *read;
+                let challenge = ctx.challenge.for_purpose(PRESENCE);
+                match verify_card_face(
+                    &ctx.context.trust,
+                    &certificate,
+                    entries,
+                    &challenge,
+                    &answer,
+                ) {
+                    Ok(verified) => photo_verified(ctx, &verified),
+                    Err(problem) => card_face_not_genuine(ctx, problem),
                 }
-                present_choices(ctx)
             }
             // An answer for another step: not what was asked.
             (step, _) => Stage::Reading(Self { step }),
@@ -141,10 +162,12 @@ impl Reading {
     pub(super) fn resume(self, ctx: &mut Ctx) -> Stage {
         match self.step {
             Step::WaitingForB => Stage::Reading(self),
-            Step::BStatus | Step::VerifyB | Step::CardFace => match read_photo(ctx) {
-                Some(stage) => stage,
-                None => present_choices(ctx),
-            },
+            Step::VerifyB | Step::CardFace | Step::CvCertificate(_) | Step::Presence(_) => {
+                match read_photo(ctx) {
+                    Some(stage) => stage,
+                    None => present_choices(ctx),
+                }
+            }
             Step::Token | Step::Certificate | Step::PinStatus => next(ctx),
         }
     }
@@ -189,17 +212,51 @@ pub(super) fn read_photo(ctx: &mut Ctx) -> Option<Stage> {
         ctx.facts.photo = Photo::Unreadable;
         return None;
     }
-    if ctx.facts.verification_b.is_none() {
+    let Some(b) = ctx.facts.verification_b.as_ref().map(Pin::duplicate) else {
         // The OCR has not read 照合番号B yet: the offer waits for it.
         return Some(Stage::Reading(Reading {
             step: Step::WaitingForB,
         }));
-    }
+    };
     ctx.show(Screen::ReadingCard);
-    ctx.start(CardTask::pin_status(PinSlot::CardFaceVerificationB));
+    ctx.facts.unlocked = true;
+    ctx.start(CardTask::verify_with_reserve(
+        PinSlot::CardFaceVerificationB,
+        b,
+        ctx.settings.verification_number_b_reserve,
+    ));
     Some(Stage::Reading(Reading {
-        step: Step::BStatus,
+        step: Step::VerifyB,
     }))
+}
+
+/// The card face verified: its photo (or its absence) is the issuer's, on this chip.
+fn photo_verified(ctx: &mut Ctx, verified: &VerifiedCardFace) -> Stage {
+    ctx.facts.verification.card_face = true;
+    ctx.facts.verification.card_present = true;
+    ctx.audit(VisitEvent::CardFaceVerified);
+    match ChipPhoto::from_verified(verified) {
+        Some(photo) => {
+            ctx.audit(VisitEvent::PhotoRead);
+            ctx.facts.photo = Photo::Present(photo);
+        }
+        None => {
+            ctx.audit(VisitEvent::NoPhotoOnCard);
+            ctx.facts.photo = Photo::Absent;
+        }
+    }
+    present_choices(ctx)
+}
+
+/// The card face did not verify (forged, copied, or from another hierarchy): no photo
+/// comparison of any kind; the staff are told, and what does not rely on the photo remains.
+pub(super) fn card_face_not_genuine(ctx: &mut Ctx, problem: AuthenticityError) -> Stage {
+    ctx.audit(VisitEvent::NotAuthentic { problem });
+    ctx.facts.verification.card_face = false;
+    ctx.facts.verification.card_present = false;
+    ctx.facts.photo = Photo::NotGenuine;
+    ctx.show(Screen::CardNotVerified);
+    present_choices(ctx)
 }
 
 /// 照合番号B cannot be used: no photo can be read.
@@ -278,7 +335,7 @@ pub(super) fn iphone(
         chip_serial: String::new(),
         certificate_serial: Some(serial_hex(certificate.serial())),
     });
-    if let Some(reason) = accept_certificate(ctx, certificate, true) {
+    if let Some(reason) = trusted_certificate(ctx, certificate, true) {
         return Ok(refuse(ctx, reason));
     }
     Ok(consent::identity_confirmed(
@@ -287,12 +344,29 @@ pub(super) fn iphone(
     ))
 }
 
+/// Checks the certificate's chain under the trust anchors, then its validity (see
+/// [`accept_certificate`]): `Some(reason)` when the card must be refused.
+pub(super) fn trusted_certificate(
+    ctx: &mut Ctx,
+    certificate: UserAuthCertificate,
+    smartphone: bool,
+) -> Option<RefusalReason> {
+    if let Err(problem) = verify_certificate_chain(&ctx.context.trust, &certificate) {
+        ctx.audit(VisitEvent::NotAuthentic { problem });
+        ctx.facts.certificate = Some(certificate);
+        return Some(RefusalReason::CertificateNotTrusted);
+    }
+    ctx.facts.verification.certificate_chain = true;
+    ctx.audit(VisitEvent::CertificateChainVerified);
+    accept_certificate(ctx, certificate, smartphone)
+}
+
 /// Records the certificate and applies the validity rules: `Some(reason)` when the card must
 /// be refused. An expired certificate of a card still confirms eligibility only, until the
 /// end of the third month after the month in which it expired (real-card evidence R1, e.g.
 /// expired on 15 September, usable until 31 December); a phone's gets no grace. The renewal
 /// alert is on from three months before expiry to three months after (R2).
-pub(super) fn accept_certificate(
+fn accept_certificate(
     ctx: &mut Ctx,
     certificate: UserAuthCertificate,
     smartphone: bool,
