@@ -16,9 +16,9 @@ use onshi::card::PinSlot;
 use onshi::face::FaceCapture;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    AuditEvent, CardIdentity, InputRejected, MethodChoice, Outcome, ReaderContext, ReceptionUi,
-    Screen, StaffId, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings,
-    VisitStage, run_visit,
+    AuditEvent, CardIdentity, ConsentSettings, InputRejected, MethodChoice, Outcome,
+    PrescriptionIssue, ReaderContext, ReceptionUi, Screen, StaffId, StaffNotice, UserInput, Visit,
+    VisitEvent, VisitResult, VisitSettings, VisitStage, run_visit,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
@@ -158,6 +158,7 @@ struct Row {
     mode: ReaderMode,
     identity: String,
     consent: String,
+    prescription: String,
     tries: String,
     apdus: usize,
 }
@@ -176,13 +177,23 @@ fn at(date: Date, hour: u8, minute: u8) -> Timestamp {
         .unwrap_or_else(|| unreachable!("a time of day"))
 }
 
-/// The identity method and the consent, for the morning's table ("-" when not confirmed).
-fn describe(outcome: &Outcome) -> (String, String) {
+/// The identity method, the consent with the code the national system records, and the
+/// prescription answer, for the morning's table ("-" when not confirmed).
+fn describe(outcome: &Outcome) -> (String, String, String) {
+    let prescription = match outcome.prescription {
+        Some(PrescriptionIssue::Electronic) => "electronic",
+        Some(PrescriptionIssue::Paper) => "paper",
+        None => "-",
+    };
     match &outcome.result {
         VisitResult::Confirmed {
             identity, consent, ..
-        } => (identity.to_string(), consent.to_string()),
-        other => (other.to_string(), "-".into()),
+        } => (
+            identity.to_string(),
+            format!("{} {consent}", consent.code().digit()),
+            prescription.into(),
+        ),
+        other => (other.to_string(), "-".into(), prescription.into()),
     }
 }
 
@@ -241,6 +252,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     UserInput::Choose(MethodChoice::Face),
                 ),
                 act("patient consents to all", UserInput::ConsentAnswer(true)),
+                act(
+                    "patient wants an electronic prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Electronic),
+                ),
             ],
             camera: vec![capture_of_holder()],
         },
@@ -270,11 +285,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     UserInput::ConsentAnswer(false),
                 ),
                 act(
-                    "medical and medication: yes",
+                    "medication and prescriptions: yes",
                     UserInput::ConsentAnswer(true),
                 ),
+                act(
+                    "treatment, allergies and test results: yes",
+                    UserInput::ConsentAnswer(true),
+                ),
+                act(
+                    "surgery, diagnoses and infectious diseases: no",
+                    UserInput::ConsentAnswer(false),
+                ),
                 act("health check-ups: yes", UserInput::ConsentAnswer(true)),
-                act("surgery: no", UserInput::ConsentAnswer(false)),
+                act(
+                    "specific-disease certificate: no",
+                    UserInput::ConsentAnswer(false),
+                ),
+                act(
+                    "patient wants a paper prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Paper),
+                ),
             ],
             camera: vec![capture_of_someone_else(); 3],
         },
@@ -293,6 +323,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 act("patient confirms the last try", UserInput::ConfirmLastTry),
                 act("patient enters 1234", pin("1234")),
                 act("patient consents to all", UserInput::ConsentAnswer(true)),
+                act(
+                    "patient wants a paper prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Paper),
+                ),
             ],
             camera: vec![],
         },
@@ -318,6 +352,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 act("nurse-07 enters the facility passcode", passcode()),
                 act("patient consents to all", UserInput::ConsentAnswer(true)),
+                act(
+                    "patient wants an electronic prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Electronic),
+                ),
             ],
             camera: vec![],
         },
@@ -333,6 +371,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     b(Persona::FaceAuthCard),
                 ),
                 act("patient consents to all", UserInput::ConsentAnswer(true)),
+                act(
+                    "patient wants a paper prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Paper),
+                ),
             ],
             camera: vec![capture_of_holder()],
         },
@@ -353,6 +395,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 act("parent enters 1234", pin("1234")),
                 act("parent consents to all", UserInput::ConsentAnswer(true)),
+                act(
+                    "parent wants a paper prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Paper),
+                ),
             ],
             camera: vec![],
         },
@@ -366,8 +412,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     staff("clerk-2"),
                 ),
                 act(
-                    "patient consents to all (a clerk helps on the screen)",
-                    UserInput::ConsentAnswer(true),
+                    "the patient cannot answer the consent screens: clerk-2 records 同意取得困難",
+                    UserInput::ConsentNotObtainable,
                 ),
             ],
             camera: vec![],
@@ -386,6 +432,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     UserInput::Choose(MethodChoice::Face),
                 ),
                 act("patient consents to all", UserInput::ConsentAnswer(true)),
+                act(
+                    "patient wants an electronic prescription",
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Electronic),
+                ),
             ],
             camera: vec![capture_of_holder()],
         },
@@ -469,7 +519,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random)?;
         let challenge = onshi::card::authenticity::Challenge::from_random_bytes(random);
-        let visit = Visit::new(context, VisitSettings::default(), arrives, challenge);
+        // A clinic that issues electronic prescriptions: the reader asks which the patient
+        // wants after the consent.
+        let settings = VisitSettings {
+            consent: ConsentSettings {
+                ask_prescription: true,
+                ..ConsentSettings::default()
+            },
+            ..VisitSettings::default()
+        };
+        let visit = Visit::new(context, settings, arrives, challenge);
         let mut ui = DemoUi {
             now: arrives,
             acts: patient.acts.into(),
@@ -480,7 +539,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let outcome = run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut ui);
         println!("  → outcome: {}", outcome.result);
-        let (identity, consent) = describe(&outcome);
+        let (identity, consent, prescription) = describe(&outcome);
         if outcome.certificate_renewal_alert {
             println!("  (the patient's certificate is due for renewal: they were told)");
         }
@@ -507,6 +566,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mode,
             identity,
             consent,
+            prescription,
             tries: match (tries_before, tries_after) {
                 (Some(b), Some(a)) => format!("{b} -> {a}"),
                 _ => "no PIN".into(),
@@ -518,8 +578,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("Summary of the morning");
     println!(
-        "{:<3} {:<6} {:<16} {:<11} {:<39} {:<14} {:<10} APDUs",
-        "#", "time", "card", "mode", "identity", "consent", "PIN tries"
+        "{:<3} {:<6} {:<16} {:<11} {:<39} {:<24} {:<13} {:<10} APDUs",
+        "#", "time", "card", "mode", "identity", "consent (code)", "prescription", "PIN tries"
     );
     for (i, row) in rows.iter().enumerate() {
         let mode = match row.mode {
@@ -528,13 +588,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ReaderMode::LegacyVisual => "visual",
         };
         println!(
-            "{:<3} {:<6} {:<16} {:<11} {:<39} {:<14} {:<10} {}",
+            "{:<3} {:<6} {:<16} {:<11} {:<39} {:<24} {:<13} {:<10} {}",
             i + 1,
             row.time,
             row.persona.name(),
             mode,
             row.identity,
             row.consent,
+            row.prescription,
             row.tries,
             row.apdus
         );

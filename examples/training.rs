@@ -6,7 +6,7 @@
 //! line, so it can be scripted:
 //!
 //! ```sh
-//! printf '2\nface\nstaff\npasscode 4321\nyes\nq\n' | cargo run --example training
+//! printf '2\nface\nstaff\npasscode 4321\nyes\nelectronic\nq\n' | cargo run --example training
 //! ```
 //!
 //! It drives the sans-IO [`Visit`] itself rather than through
@@ -20,8 +20,9 @@ use onshi::card::{PinSlot, Span};
 use onshi::face::FaceMatcher;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
-    CardIdentity, ConsentStatus, Input, InputRejected, MethodChoice, Outcome, Output,
-    ReaderContext, StaffId, StaffNotice, UserInput, Visit, VisitResult, VisitSettings, VisitStage,
+    CardIdentity, ConsentSettings, ConsentStatus, Input, InputRejected, MethodChoice, Outcome,
+    Output, PrescriptionIssue, ReaderContext, StaffId, StaffNotice, UserInput, Visit, VisitResult,
+    VisitSettings, VisitStage,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
@@ -92,7 +93,7 @@ const SCENARIOS: [Scenario; 7] = [
     },
 ];
 
-const HELP: &str = "commands: face | pin | staff | enter NNNN | confirm | rep | passcode NNNN | terminal | yes | no | remove | wait | help";
+const HELP: &str = "commands: face | pin | staff | enter NNNN | confirm | rep | passcode NNNN | terminal | yes | no | cannot-consent | electronic | paper | remove | wait | help";
 
 /// What the trainee did at the prompt.
 enum Command {
@@ -171,6 +172,11 @@ impl TrainingUi<'_> {
                 },
                 (Some("yes"), _) => UserInput::ConsentAnswer(true),
                 (Some("no"), _) => UserInput::ConsentAnswer(false),
+                (Some("cannot-consent"), _) => UserInput::ConsentNotObtainable,
+                (Some("electronic"), _) => {
+                    UserInput::PrescriptionChosen(PrescriptionIssue::Electronic)
+                }
+                (Some("paper"), _) => UserInput::PrescriptionChosen(PrescriptionIssue::Paper),
                 (Some("remove"), _) => return Command::Remove,
                 (Some("wait"), _) => return Command::Wait,
                 (Some("q" | "quit"), _) => {
@@ -364,12 +370,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let card = scenario.persona.card(date);
         let before = card.pin_remaining(PinSlot::UserAuth);
-        let visit = Visit::new(
-            context,
-            VisitSettings::default(),
-            start,
-            onshi::card::authenticity::Challenge::from_random_bytes([0x99; 32]),
-        );
+        // A clinic that issues electronic prescriptions: the prescription question follows
+        // the consent. Each visit's challenge comes from the operating system.
+        let settings = VisitSettings {
+            consent: ConsentSettings {
+                ask_prescription: true,
+                ..ConsentSettings::default()
+            },
+            ..VisitSettings::default()
+        };
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random)?;
+        let challenge = onshi::card::authenticity::Challenge::from_random_bytes(random);
+        let visit = Visit::new(context, settings, start, challenge);
         let mut reader = VirtualReader::new();
         println!("  (the patient places the card)");
         reader.insert(card);
@@ -395,9 +408,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             VisitResult::Confirmed {
                 consent: ConsentStatus::Given(_),
                 ..
-            } => {
-                println!("Well done: identity confirmed and consent recorded.");
-            }
+            } => match outcome.prescription {
+                Some(choice) => {
+                    println!("Well done: identity confirmed, consent recorded, {choice} chosen.")
+                }
+                None => println!("Well done: identity confirmed and consent recorded."),
+            },
             VisitResult::Confirmed { .. } => {
                 println!("Identity confirmed; the consent was not finished.")
             }

@@ -94,6 +94,7 @@
 //! | `reception` | yes | [`reception`] and [`facility`] (adds `argon2` for passwords and the staff passcode) and `authenticity`; without it, `apdu`, `card`, the traits and `time` only |
 //! | `authenticity` | with `reception` | `card::authenticity`: the certificate chain, the card face's issuer signature, the card's presence and the PIN's key (adds `rsa` for RSA verification) |
 //! | `sim` | no | the virtual My Number Card, personas (counterfeits included), its own trust anchors, the vpcd bridge (adds `rsa`'s signing) |
+//! | `result-file` | no | `reception::result_file`: the eligibility result file `OQSsiquc01res` (parse, write, consent filled from an outcome; adds `quick-xml` and `encoding_rs`, needs `std`) |
 //! | `pcsc` | no | `pcsc::PcscReader`, a [`CardReader`] over PC/SC (needs the platform's PC/SC library) |
 //!
 //! ## Glossary (用語集)
@@ -120,6 +121,9 @@
 //! | visual check (mode) | 目視確認 (モード) | staff compare the patient's face with the card photo |
 //! | blanket consent | 包括同意 | consent to all data items at once |
 //! | consent | 同意確認 | the patient's consent to share medical data |
+//! | consent could not be obtained | 同意取得困難 | staff record that the patient cannot answer the consent screens |
+//! | electronic prescription | 電子処方箋 | the prescription the reader asks about after the consent (or a paper one, 紙の処方箋) |
+//! | eligibility result file | 資格確認結果 (`OQSsiquc01res`) | the XML file the terminal writes for the receipt computer |
 //! | admin account | 管理者アカウント | the facility account needed to switch reader modes |
 //! | card-verifiable certificate | カード検証用証明書 (CVC) | the issuer's certificate of an application's key, named by 証明者鍵ID |
 //! | certifier key id | 証明者鍵ID | which CA key signed a card-verifiable certificate |

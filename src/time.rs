@@ -84,19 +84,28 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The date and the time of day (hour, minute, second) in Japan (JST, UTC+9).
+    #[must_use]
+    pub fn in_japan(self) -> (Date, u8, u8, u8) {
+        let local = self.saturating_add_seconds(JST_OFFSET);
+        let of_day = local.0.rem_euclid(SECONDS_PER_DAY);
+        // `of_day` is in 0..86400: each part fits a u8.
+        let part = |value: i64| u8::try_from(value).unwrap_or(0);
+        (
+            local.date(),
+            part(of_day / 3600),
+            part(of_day % 3600 / 60),
+            part(of_day % 60),
+        )
+    }
+}
+
 /// The moment in Japan time, ISO 8601: `2026-11-27T09:30:00+09:00`.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let local = self.saturating_add_seconds(JST_OFFSET);
-        let of_day = local.0.rem_euclid(SECONDS_PER_DAY);
-        write!(
-            f,
-            "{}T{:02}:{:02}:{:02}+09:00",
-            local.date(),
-            of_day / 3600,
-            of_day % 3600 / 60,
-            of_day % 60
-        )
+        let (date, hour, minute, second) = self.in_japan();
+        write!(f, "{date}T{hour:02}:{minute:02}:{second:02}+09:00")
     }
 }
 

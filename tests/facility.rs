@@ -1,12 +1,14 @@
 //! The facility: accounts and roles, admin sessions as capabilities, mode switching, the staff
-//! passcode and its lock, the audit trail.
+//! passcode (set by the admin or fetched from the national system) and its lock, the audit
+//! trail.
 
 mod common;
 
 use common::harness::{ADMIN_PASSWORD, secret};
 use common::morning;
 use onshi::facility::{
-    Facility, FacilityAction, FacilityError, HashCost, ReaderId, ReaderMode, Role, Session,
+    Facility, FacilityAction, FacilityError, HashCost, PasscodeSource, ReaderId, ReaderMode, Role,
+    Session,
 };
 use proptest::prelude::*;
 
@@ -169,10 +171,81 @@ fn staff_passcode_rules_and_lock() {
             .iter()
             .any(|e| e.action == FacilityAction::StaffPasscodeLocked)
     );
+    // A new passcode does not lift the lock: only an admin who checked does.
     facility
         .set_staff_passcode(&admin, &secret("8765"), [6; 16], morning())
         .unwrap();
+    assert!(facility.staff_passcode_locked());
+    facility
+        .receive_staff_passcode(&secret("2468"), [7; 16], morning())
+        .unwrap();
+    assert!(facility.staff_passcode_locked());
+    assert!(facility.staff_passcode_check().is_none());
+    facility.unlock_staff_passcode(&admin, morning()).unwrap();
     assert!(!facility.staff_passcode_locked());
+    let check = facility.staff_passcode_check().unwrap();
+    assert!(check.matches(&secret("2468")));
+    assert!(!check.matches(&secret("8765")));
+    assert_eq!(
+        facility.audit().last().map(|e| &e.action),
+        Some(&FacilityAction::StaffPasscodeUnlocked)
+    );
+}
+
+#[test]
+fn the_staff_passcode_from_the_national_system() {
+    let mut facility = setup();
+    assert_eq!(facility.staff_passcode_source(), None);
+    // The terminal fetched it (目視確認用パスコード取得要求/結果): no admin session needed.
+    facility
+        .receive_staff_passcode(&secret("1357"), [8; 16], morning())
+        .unwrap();
+    assert_eq!(
+        facility.staff_passcode_source(),
+        Some(PasscodeSource::NationalSystem)
+    );
+    assert!(
+        facility
+            .staff_passcode_check()
+            .unwrap()
+            .matches(&secret("1357"))
+    );
+    let entry = facility.audit().last().unwrap();
+    assert_eq!(entry.actor, None);
+    assert_eq!(
+        entry.action,
+        FacilityAction::StaffPasscodeSet {
+            source: PasscodeSource::NationalSystem
+        }
+    );
+    assert_eq!(
+        facility.receive_staff_passcode(&secret("13a7"), [8; 16], morning()),
+        Err(FacilityError::InvalidPasscode)
+    );
+    // Wrong entries count across a change of passcode.
+    facility.record_staff_passcode_entries(3, false, morning());
+    facility
+        .receive_staff_passcode(&secret("9753"), [9; 16], morning())
+        .unwrap();
+    facility.record_staff_passcode_entries(3, false, morning());
+    facility.record_staff_passcode_entries(3, false, morning());
+    assert!(!facility.staff_passcode_locked());
+    facility.record_staff_passcode_entries(1, false, morning());
+    assert!(facility.staff_passcode_locked());
+    // The admin may set one of the facility's own after it.
+    let admin = admin(&mut facility);
+    facility
+        .set_staff_passcode(&admin, &secret("4321"), [5; 16], morning())
+        .unwrap();
+    assert_eq!(
+        facility.staff_passcode_source(),
+        Some(PasscodeSource::Facility)
+    );
+    // The audit trail never has a passcode.
+    let audit = serde_json::to_string(facility.audit()).unwrap();
+    for passcode in ["1357", "9753", "4321", "13a7"] {
+        assert!(!audit.contains(passcode), "{passcode}");
+    }
 }
 
 #[test]
@@ -196,7 +269,9 @@ fn the_audit_trail_has_every_action_and_no_secret() {
             &FacilityAction::ReaderAdded {
                 reader: ReaderId::new(7)
             },
-            &FacilityAction::StaffPasscodeSet,
+            &FacilityAction::StaffPasscodeSet {
+                source: PasscodeSource::Facility
+            },
         ]
     );
     let json = serde_json::to_string(facility.audit()).unwrap();

@@ -1,5 +1,7 @@
-//! Consent (同意確認): only after identity, blanket or item by item, nothing partial kept when
-//! the card leaves or the patient walks away.
+//! Consent (同意確認): only after identity, blanket or item by item in the national categories,
+//! each answer with its time and the consent's validity, the overall code the national system
+//! records, nothing partial kept when the card leaves or the patient walks away, staff
+//! recording that consent cannot be obtained, and the prescription question.
 
 mod common;
 
@@ -8,10 +10,12 @@ use onshi::CardEvent;
 use onshi::card::PinSlot;
 use onshi::facility::ReaderMode;
 use onshi::reception::{
-    ConsentAnswer, ConsentItem, ConsentSettings, ConsentStatus, EndReason, InputKind, RejectReason,
-    Screen, UserInput, VisitEvent, VisitResult, VisitSettings, VisitStage,
+    ConsentAnswer, ConsentCode, ConsentItem, ConsentSettings, ConsentStatus, EndReason, InputKind,
+    PrescriptionIssue, RejectReason, Screen, UserInput, VisitEvent, VisitResult, VisitSettings,
+    VisitStage,
 };
 use onshi::sim::Persona;
+use onshi::time::Timestamp;
 
 fn confirmed_by_pin(settings: VisitSettings) -> Harness {
     let mut h = Harness::with_settings(Persona::Standard, ReaderMode::PinOnly, settings);
@@ -49,14 +53,30 @@ fn blanket_consent_answers_every_item() {
         &Screen::Consent {
             item: None,
             index: 1,
-            of: 4
+            of: 6
         }
     );
+    let at = h.now;
     h.send(UserInput::ConsentAnswer(true)).unwrap();
     let record = h.outcome().consent().unwrap();
     assert!(record.blanket);
-    assert_eq!(record.answers.len(), 3);
-    assert!(record.answers.iter().all(|a| a.agreed));
+    let items: Vec<&ConsentItem> = record.answers.iter().map(|a| &a.item).collect();
+    assert_eq!(
+        items,
+        [
+            &ConsentItem::Medication,
+            &ConsentItem::Treatment,
+            &ConsentItem::Surgery,
+            &ConsentItem::HealthCheckups,
+            &ConsentItem::SpecificDiseasesCertificate,
+        ]
+    );
+    assert!(record.answers.iter().all(|a| a.agreed && a.at == at));
+    assert_eq!(record.at, at);
+    // Viewable for 24 hours (real-card evidence T3).
+    assert_eq!(record.available_until.seconds_since(at), 24 * 3600);
+    assert_eq!(record.code(), ConsentCode::Given);
+    assert_eq!(ConsentCode::Given.digit(), 1);
 }
 
 #[test]
@@ -66,35 +86,211 @@ fn item_by_item_after_declining_the_blanket() {
     assert_eq!(
         h.screen(),
         &Screen::Consent {
-            item: Some(ConsentItem::MedicalAndMedication),
+            item: Some(ConsentItem::Medication),
             index: 2,
-            of: 4
+            of: 6
         }
     );
-    for agreed in [true, false, true] {
+    assert_eq!(
+        h.screen().text().ja,
+        "（2/6）薬剤情報（薬剤・処方）の提供に同意しますか？"
+    );
+    // One answer a minute: each keeps its own time.
+    let start = h.now;
+    for agreed in [true, false, true, false, true] {
+        h.wait(60);
         h.send(UserInput::ConsentAnswer(agreed)).unwrap();
     }
     let record = h.outcome().consent().unwrap();
     assert!(!record.blanket);
+    let minute = |n: i64| Timestamp::from_unix_seconds(start.unix_seconds() + 60 * n);
     assert_eq!(
         record.answers,
         [
             ConsentAnswer {
-                item: ConsentItem::MedicalAndMedication,
-                agreed: true
+                item: ConsentItem::Medication,
+                agreed: true,
+                at: minute(1),
             },
             ConsentAnswer {
-                item: ConsentItem::HealthCheckups,
-                agreed: false
+                item: ConsentItem::Treatment,
+                agreed: false,
+                at: minute(2),
             },
             ConsentAnswer {
                 item: ConsentItem::Surgery,
-                agreed: true
+                agreed: true,
+                at: minute(3),
+            },
+            ConsentAnswer {
+                item: ConsentItem::HealthCheckups,
+                agreed: false,
+                at: minute(4),
+            },
+            ConsentAnswer {
+                item: ConsentItem::SpecificDiseasesCertificate,
+                agreed: true,
+                at: minute(5),
             },
         ]
     );
+    assert_eq!(record.at, minute(5));
+    assert_eq!(record.available_until, minute(5 + 24 * 60));
+    assert_eq!(
+        record.answer(&ConsentItem::Treatment).map(|a| a.agreed),
+        Some(false)
+    );
+    assert_eq!(
+        record.answer(&ConsentItem::LimitApplicationCertificate),
+        None
+    );
     // No 限度額 screen anywhere.
     assert!(h.screens.iter().all(|s| !s.text().ja.contains("限度額")));
+}
+
+#[test]
+fn declining_every_item_is_recorded_as_no_consent() {
+    let mut h = confirmed_by_pin(VisitSettings::default());
+    h.answer_all_consent(false);
+    let outcome = h.outcome();
+    let record = outcome.consent().unwrap();
+    assert_eq!(record.answers.len(), 5);
+    assert!(record.answers.iter().all(|a| !a.agreed));
+    assert_eq!(record.code(), ConsentCode::NotGiven);
+    assert_eq!(record.code().digit(), 0);
+    assert_eq!(
+        outcome.result.to_string(),
+        "confirmed by PIN; consent: 0 of 5 items"
+    );
+}
+
+#[test]
+fn the_validity_window_is_configurable() {
+    let settings = VisitSettings {
+        consent: ConsentSettings {
+            available_hours: 2,
+            ..ConsentSettings::default()
+        },
+        ..VisitSettings::default()
+    };
+    let mut h = confirmed_by_pin(settings);
+    let at = h.now;
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
+    let record = h.outcome().consent().unwrap();
+    assert_eq!(record.available_until.seconds_since(at), 2 * 3600);
+}
+
+#[test]
+fn staff_record_that_consent_cannot_be_obtained() {
+    let mut h = confirmed_by_pin(VisitSettings::default());
+    assert!(h.visit.accepts(InputKind::ConsentNotObtainable));
+    h.send(UserInput::ConsentAnswer(false)).unwrap();
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
+    let at = h.now;
+    h.send(UserInput::ConsentNotObtainable).unwrap();
+    let outcome = h.outcome();
+    match &outcome.result {
+        VisitResult::Confirmed { consent, .. } => {
+            assert_eq!(consent, &ConsentStatus::NotObtainable { at });
+            assert_eq!(consent.code(), ConsentCode::NotObtainable);
+            assert_eq!(consent.code().digit(), 3);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The answer given before is not kept.
+    assert_eq!(outcome.consent(), None);
+    assert!(h.saw(|e| *e == VisitEvent::ConsentNotObtainable));
+    assert_eq!(
+        outcome.result.to_string(),
+        "confirmed by PIN; consent: could not be obtained"
+    );
+}
+
+#[test]
+fn consent_not_obtainable_is_taken_only_on_a_consent_screen() {
+    let mut h = Harness::new(Persona::Standard, ReaderMode::PinOnly);
+    h.place_card();
+    let rejected = h.send(UserInput::ConsentNotObtainable).unwrap_err();
+    assert_eq!(rejected.reason, RejectReason::NotExpected);
+    assert_eq!(rejected.input, InputKind::ConsentNotObtainable);
+}
+
+#[test]
+fn the_overall_code_of_every_consent_status() {
+    assert_eq!(ConsentStatus::NotAsked.code(), ConsentCode::NotGiven);
+    assert_eq!(
+        ConsentStatus::NotFinished {
+            reason: EndReason::TimedOut
+        }
+        .code(),
+        ConsentCode::NotObtainable
+    );
+    for digit in 0..=3 {
+        let code = ConsentCode::from_digit(digit).unwrap();
+        assert_eq!(code.digit(), digit);
+    }
+    assert_eq!(ConsentCode::from_digit(2), Some(ConsentCode::Expired));
+    assert_eq!(ConsentCode::from_digit(4), None);
+}
+
+fn with_prescription_question() -> VisitSettings {
+    VisitSettings {
+        consent: ConsentSettings {
+            ask_prescription: true,
+            ..ConsentSettings::default()
+        },
+        ..VisitSettings::default()
+    }
+}
+
+#[test]
+fn the_prescription_question_follows_the_consent_where_the_facility_asks_it() {
+    let mut h = confirmed_by_pin(with_prescription_question());
+    assert!(!h.visit.accepts(InputKind::PrescriptionChosen));
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
+    assert_eq!(h.stage(), VisitStage::ChoosingPrescription);
+    assert_eq!(h.screen(), &Screen::ChoosePrescription);
+    assert!(h.visit.accepts(InputKind::PrescriptionChosen));
+    assert!(!h.visit.accepts(InputKind::ConsentAnswer));
+    h.send(UserInput::PrescriptionChosen(PrescriptionIssue::Electronic))
+        .unwrap();
+    let outcome = h.outcome();
+    assert_eq!(outcome.prescription, Some(PrescriptionIssue::Electronic));
+    assert_eq!(PrescriptionIssue::Electronic.digit(), 1);
+    assert_eq!(
+        PrescriptionIssue::from_digit(2),
+        Some(PrescriptionIssue::Paper)
+    );
+    assert_eq!(PrescriptionIssue::from_digit(3), None);
+    assert!(outcome.consent().is_some());
+    assert!(h.saw(|e| *e
+        == VisitEvent::PrescriptionChosen {
+            choice: PrescriptionIssue::Electronic
+        }));
+    assert!(
+        outcome
+            .to_string()
+            .starts_with("confirmed by PIN; consent: all (blanket); electronic prescription; ")
+    );
+}
+
+#[test]
+fn walking_away_at_the_prescription_question_keeps_the_consent() {
+    let mut h = confirmed_by_pin(with_prescription_question());
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
+    h.wait(120);
+    let outcome = h.outcome();
+    assert!(outcome.consent().is_some(), "the consent was finished");
+    assert_eq!(outcome.prescription, None);
+}
+
+#[test]
+fn without_the_setting_no_prescription_question() {
+    let mut h = confirmed_by_pin(VisitSettings::default());
+    h.send(UserInput::ConsentAnswer(true)).unwrap();
+    assert_eq!(h.stage(), VisitStage::Finished);
+    assert_eq!(h.outcome().prescription, None);
+    assert!(!h.screens.contains(&Screen::ChoosePrescription));
 }
 
 #[test]
@@ -107,6 +303,7 @@ fn vendor_items_without_blanket_option() {
                 label_en: "electronic prescription".into(),
             }],
             blanket_option: false,
+            ..ConsentSettings::default()
         },
         ..VisitSettings::default()
     };
@@ -257,18 +454,18 @@ fn outcomes_say_what_happened_in_one_line() {
     // A PIN visit with the consent item by item: the vendor's log line needs no match of its own.
     let mut h = confirmed_by_pin(VisitSettings::default());
     h.send(UserInput::ConsentAnswer(false)).unwrap();
-    for agreed in [true, false, true] {
+    for agreed in [true, false, true, false, false] {
         h.send(UserInput::ConsentAnswer(agreed)).unwrap();
     }
     let outcome = h.outcome();
     assert_eq!(
         outcome.result.to_string(),
-        "confirmed by PIN; consent: 2 of 3 items"
+        "confirmed by PIN; consent: 2 of 5 items"
     );
     let card = outcome.card.as_ref().unwrap();
     assert_eq!(
         outcome.to_string(),
-        format!("confirmed by PIN; consent: 2 of 3 items; {card}")
+        format!("confirmed by PIN; consent: 2 of 5 items; {card}")
     );
     assert!(
         card.to_string()

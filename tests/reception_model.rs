@@ -30,9 +30,10 @@ use onshi::card::{Application, Pin, PinKind, PinSlot, card_face, jpki};
 use onshi::face::{FaceCapture, MatchScore};
 use onshi::facility::{ReaderId, ReaderMode};
 use onshi::reception::{
-    CardIdentity, ConsentStatus, EndReason, IdentityMethod, Input, InputKind, MethodChoice, Output,
-    ReaderContext, Screen, StaffCheckAvailability, StaffCheckKind, StaffNotice, UserInput, Visit,
-    VisitEvent, VisitResult, VisitSettings, VisitStage,
+    CardIdentity, ConsentSettings, ConsentStatus, EndReason, IdentityMethod, Input, InputKind,
+    MethodChoice, Output, PrescriptionIssue, ReaderContext, Screen, StaffCheckAvailability,
+    StaffCheckKind, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings,
+    VisitStage,
 };
 use onshi::sim::{Persona, VirtualCard};
 use onshi::time::Timestamp;
@@ -70,6 +71,10 @@ enum Action {
     IPhone,
     IPhoneGarbage,
     Consent(bool),
+    /// Staff record that consent cannot be obtained.
+    ConsentNotObtainable,
+    /// The patient answers the prescription question (electronic when true).
+    Prescription(bool),
     Wait(i64),
     /// Another program on the terminal spends a try of the user-authentication PIN.
     OtherProgramSpendsTry,
@@ -103,6 +108,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::IPhone),
         1 => Just(Action::IPhoneGarbage),
         3 => any::<bool>().prop_map(Action::Consent),
+        1 => Just(Action::ConsentNotObtainable),
+        1 => any::<bool>().prop_map(Action::Prescription),
         1 => prop_oneof![Just(5i64), Just(60), Just(200)].prop_map(Action::Wait),
         1 => Just(Action::OtherProgramSpendsTry),
         12 => any::<u8>().prop_map(Action::Guided),
@@ -360,6 +367,8 @@ fn kind_of(action: &Action) -> Option<InputKind> {
         }
         Action::IPhone | Action::IPhoneGarbage => InputKind::IPhoneAuthenticated,
         Action::Consent(_) => InputKind::ConsentAnswer,
+        Action::ConsentNotObtainable => InputKind::ConsentNotObtainable,
+        Action::Prescription(_) => InputKind::PrescriptionChosen,
         Action::Wait(_) => InputKind::Tick,
         Action::NextFaceScore(_)
         | Action::CameraFails
@@ -414,6 +423,8 @@ fn guide(visit: &Visit, model: &mut Model, n: u8) -> Action {
         InputKind::StaffPasscode if pick.is_multiple_of(3) => Action::WrongPasscode,
         InputKind::StaffPasscode => Action::RightPasscode,
         InputKind::StaffConfirmedOnTerminal => Action::StaffOnTerminal,
+        InputKind::ConsentAnswer if pick.is_multiple_of(7) => Action::ConsentNotObtainable,
+        InputKind::PrescriptionChosen => Action::Prescription(pick.is_multiple_of(2)),
         InputKind::ConsentAnswer => Action::Consent(pick.is_multiple_of(2)),
         InputKind::DeclareLegalRepresentative => Action::DeclareRepresentative,
         _ => Action::Wait(5),
@@ -435,13 +446,15 @@ proptest! {
         persona in persona(),
         mode in mode(),
         staff_check in staff_check(),
+        ask_prescription in any::<bool>(),
         actions in prop::collection::vec(action(), 1..40),
     ) {
         let facility = facility(mode);
         let context = ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY).unwrap()
 .with_trust(onshi::sim::trust_anchors());
         let mut now = morning();
-        let settings = VisitSettings { staff_check, ..VisitSettings::default() };
+        let consent = ConsentSettings { ask_prescription, ..ConsentSettings::default() };
+        let settings = VisitSettings { staff_check, consent, ..VisitSettings::default() };
         let mut visit = Visit::new(context, settings, now, onshi::card::authenticity::Challenge::from_random_bytes([0x11; 32]));
         let mut model = Model {
             card: persona.card(today()),
@@ -543,6 +556,15 @@ proptest! {
                 }
                 Action::IPhoneGarbage => visit.handle(now, UserInput::IPhoneAuthenticated { certificate_der: vec![0x30, 0x00] }),
                 Action::Consent(agreed) => visit.handle(now, UserInput::ConsentAnswer(*agreed)),
+                Action::ConsentNotObtainable => visit.handle(now, UserInput::ConsentNotObtainable),
+                Action::Prescription(electronic) => visit.handle(
+                    now,
+                    UserInput::PrescriptionChosen(if *electronic {
+                        PrescriptionIssue::Electronic
+                    } else {
+                        PrescriptionIssue::Paper
+                    }),
+                ),
                 Action::Wait(seconds) => { now = now.saturating_add_seconds(*seconds); visit.handle(now, Input::Tick) }
                 Action::Guided(_) => unreachable!("made concrete above"),
                 Action::OtherProgramSpendsTry => {
@@ -589,7 +611,7 @@ proptest! {
         if let Some(outcome) = visit.outcome() {
             match &outcome.result {
                 VisitResult::Confirmed { consent: ConsentStatus::Given(record), .. } => {
-                    prop_assert_eq!(record.answers.len(), 3);
+                    prop_assert_eq!(record.answers.len(), 5);
                 }
                 VisitResult::Confirmed { consent: ConsentStatus::NotFinished { reason }, .. } => {
                     prop_assert!(matches!(reason, EndReason::CardRemoved | EndReason::TimedOut | EndReason::CardOrReaderError));
@@ -597,6 +619,8 @@ proptest! {
                 _ => {}
             }
             prop_assert!(outcome.consent().is_none() || model.identity_ever);
+            // A prescription answer only where the facility asks it, after a finished consent.
+            prop_assert!(outcome.prescription.is_none() || (ask_prescription && outcome.consent().is_some()));
             if matches!(outcome.result, VisitResult::Confirmed { .. }) {
                 prop_assert!(model.identity_seen, "confirmed with the evidence of a card that left");
             }

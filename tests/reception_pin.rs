@@ -9,9 +9,9 @@ use onshi::CardEvent;
 use onshi::card::{PinSlot, PinStatus, Span};
 use onshi::facility::ReaderMode;
 use onshi::reception::{
-    ConsentStatus, EndReason, IdentityMethod, InputKind, InputRejected, MethodChoice, RejectReason,
-    Screen, StaffCheckAvailability, UserInput, VisitEvent, VisitResult, VisitSettings, VisitStage,
-    policy::NotOffered,
+    ConsentStatus, EndReason, IdentityMethod, Input, InputKind, InputRejected, MethodChoice,
+    RejectReason, Screen, StaffCheckAvailability, UserInput, VisitEvent, VisitResult,
+    VisitSettings, VisitStage, policy::NotOffered,
 };
 use onshi::sim::Persona;
 
@@ -352,7 +352,7 @@ fn a_second_declaration_is_refused_and_is_not_activity() {
     );
     // The deadline set by the first declaration still ends the visit.
     h.now = deadline;
-    h.send(onshi::reception::Input::Tick).unwrap();
+    h.send(Input::Tick).unwrap();
     assert_eq!(
         h.outcome().result,
         VisitResult::NotConfirmed {
@@ -626,4 +626,37 @@ fn an_input_after_the_idle_deadline_is_refused_and_the_visit_times_out() {
             reason: EndReason::TimedOut
         }
     );
+}
+
+#[test]
+fn a_visit_that_times_out_with_a_key_unlocked_locks_it_whatever_comes_in_meanwhile() {
+    // 照合番号B opened the card-face application to read the photo; the patient walks away
+    // at the choice screen.
+    let mut h = Harness::new(Persona::Standard, ReaderMode::Unattended);
+    h.place_card();
+    assert_eq!(h.stage(), VisitStage::ChoosingMethod);
+    assert!(h.card.is_verified(PinSlot::CardFaceVerificationB));
+    h.now = h.now.saturating_add_seconds(120);
+    h.visit.handle(h.now, Input::Tick).unwrap();
+    // The result is decided; the lock is on its way to the card.
+    assert_eq!(h.stage(), VisitStage::LockingCard);
+    // A button pressed now, even long after, neither ends the visit nor cuts the lock short.
+    h.now = h.now.saturating_add_seconds(5);
+    let rejected = h
+        .visit
+        .handle(h.now, UserInput::Choose(MethodChoice::Face))
+        .unwrap_err();
+    assert_eq!(rejected.reason, RejectReason::NotExpected);
+    assert_eq!(h.visit.stage(), VisitStage::LockingCard);
+    h.visit.handle(h.now, Input::Tick).unwrap();
+    assert_eq!(h.visit.stage(), VisitStage::LockingCard);
+    h.pump();
+    assert_eq!(
+        h.outcome().result,
+        VisitResult::NotConfirmed {
+            reason: EndReason::TimedOut
+        }
+    );
+    assert!(h.saw(|e| *e == VisitEvent::KeysLocked));
+    assert!(!h.card.is_verified(PinSlot::CardFaceVerificationB));
 }

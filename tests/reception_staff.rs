@@ -592,3 +592,39 @@ fn nothing_left_to_offer_ends_the_visit_without_an_empty_choice_screen() {
         }
     );
 }
+
+#[test]
+fn a_passcode_from_the_national_system_works_at_the_reader_and_its_change_too() {
+    let mut facility = facility(ReaderMode::Unattended);
+    // The terminal fetched the passcode from the national system (T6), then a new one.
+    let now = onshi::time::Timestamp::from_jst(2026, 11, 27, 9, 0, 0).unwrap();
+    facility
+        .receive_staff_passcode(&secret("2468"), [3; 16], now)
+        .unwrap();
+    let visit_with = |facility: &onshi::facility::Facility, code: &str| {
+        let context = ReaderContext::from_facility(
+            facility,
+            ReaderId::new(1),
+            ReaderCapabilities::SHORT_ONLY,
+        )
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
+        let mut h = Harness::with_context(Persona::Standard, context, always());
+        h.place_card();
+        h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
+        passcode(&mut h, code);
+        h
+    };
+    // The facility's old passcode no longer opens the check; the national one does.
+    let h = visit_with(&facility, STAFF_PASSCODE);
+    assert!(h.saw(|e| matches!(e, VisitEvent::StaffPasscodeRejected { failures: 1, .. })));
+    let h = visit_with(&facility, "2468");
+    assert_eq!(h.stage(), VisitStage::Consent);
+    facility
+        .receive_staff_passcode(&secret("1357"), [4; 16], now)
+        .unwrap();
+    let h = visit_with(&facility, "2468");
+    assert!(h.saw(|e| matches!(e, VisitEvent::StaffPasscodeRejected { failures: 1, .. })));
+    let h = visit_with(&facility, "1357");
+    assert_eq!(h.stage(), VisitStage::Consent);
+}

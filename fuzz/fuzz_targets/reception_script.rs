@@ -35,9 +35,10 @@ use onshi::card::{Application, Pin, PinKind, PinSlot, Span, jpki};
 use onshi::face::{FaceMatchError, FacePolicy, MatchScore};
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session, StaffPasscodeCheck};
 use onshi::reception::{
-    CardIdentity, ConsentStatus, IdentityMethod, Input, InputKind, MethodChoice, Output,
-    ReaderContext, Screen, SmartphonePlatform, StaffCheckAvailability, StaffCheckKind, StaffId,
-    StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings,
+    CardIdentity, ConsentSettings, ConsentStatus, IdentityMethod, Input, InputKind, MethodChoice,
+    Output, PrescriptionIssue, ReaderContext, Screen, SmartphonePlatform, StaffCheckAvailability,
+    StaffCheckKind, StaffId, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings,
+    VisitStage,
 };
 use onshi::sim::{Persona, VirtualCard, capture_of_holder, capture_of_someone_else};
 use onshi::time::{Date, Timestamp};
@@ -134,6 +135,9 @@ enum Trigger {
 
 /// The model of what the card and the people did, checked against what the visit does.
 struct Watch {
+    /// A VERIFY that held its span was accepted: until the PIN-key proof's signature, every
+    /// command stays in that span.
+    held_for_proof: bool,
     mode: ReaderMode,
     staff_policy: StaffCheckAvailability,
     face: FacePolicy,
@@ -169,6 +173,7 @@ struct Watch {
 impl Watch {
     fn new(mode: ReaderMode, settings: &VisitSettings) -> Self {
         Self {
+            held_for_proof: false,
             mode,
             staff_policy: settings.staff_check,
             face: settings.face,
@@ -203,6 +208,7 @@ impl Watch {
 
     /// A card event: the entry on screen and what a PIN proved are gone.
     fn card_event(&mut self, event: CardEvent) {
+        self.held_for_proof = false;
         self.application = None;
         self.ef = None;
         self.last = None;
@@ -224,6 +230,7 @@ impl Watch {
     /// The command in flight could not be sent, or (`reached`) it was and its answer was lost:
     /// the entry is dropped (the visit recovers and asks the count again).
     fn transport_failed(&mut self, reached: bool) {
+        self.held_for_proof = false;
         self.pin_credit = None;
         self.last_try_confirmed = false;
         self.pin_verified = false;
@@ -237,10 +244,27 @@ impl Watch {
     }
 
     /// A command goes to the card.
-    fn sent(&mut self, bytes: &[u8], span: Span) {
+    fn sent(&mut self, bytes: &[u8], span: Span, stage: VisitStage) {
         let command = Command::parse(bytes).expect("the visit encodes valid commands");
         let (ins, p1, p2) = (command.instruction(), command.p1(), command.p2());
         let data = command.data();
+        // After an accepted VERIFY that held its span, every command up to the PIN-key proof's
+        // signature stays in that span.
+        let leaving = ins == 0xA4 && p1 == 0x04 && data == ISSUER_SECURITY_DOMAIN;
+        if self.held_for_proof && (leaving || stage == VisitStage::Recovering) {
+            // The visit ended before the proof (locking the key is always allowed), or the
+            // card failed and the visit checks it again, then asks the PIN again.
+            self.held_for_proof = false;
+        }
+        if self.held_for_proof {
+            assert!(
+                matches!(span, Span::Exclusive { .. }),
+                "a command between a held VERIFY and its proof left the span: {bytes:02X?}"
+            );
+            if (command.class(), ins) == (0x80, 0x2A) {
+                self.held_for_proof = false;
+            }
+        }
         let sent = match (ins, p1) {
             (0xA4, 0x04) => {
                 let aid = data;
@@ -283,9 +307,9 @@ impl Watch {
             );
         };
         assert_eq!(queried, key, "the count re-read was another key's");
-        assert_eq!(
-            span,
-            Span::Exclusive { hold: false },
+        // The span ends with the VERIFY, or holds for the PIN-key proof that follows it.
+        assert!(
+            matches!(span, Span::Exclusive { .. }),
             "a VERIFY outside the span of its count"
         );
         assert_eq!(sw2 & 0xF0, 0xC0, "the count re-read was not a count");
@@ -336,6 +360,9 @@ impl Watch {
         };
         let sw = [*sw1, *sw2];
         self.last = Some((sent, span, Some(sw)));
+        if let (Sent::Verify(_), Span::Exclusive { hold: true }, [0x90, 0x00]) = (sent, span, sw) {
+            self.held_for_proof = true;
+        }
         match (sent, sw) {
             (Sent::SelectFile, sw) if sw != [0x90, 0x00] => self.ef = None,
             (Sent::SelectApplication, sw) if sw != [0x90, 0x00] => {
@@ -610,7 +637,7 @@ impl Harness {
         };
         let reached = response.is_some() || error.may_have_reached_card();
         if reached {
-            self.watch.sent(&command, span);
+            self.watch.sent(&command, span, self.visit.stage());
         }
         match response {
             Some(bytes) => {
@@ -689,6 +716,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let settings = VisitSettings {
         staff_check,
+        consent: ConsentSettings {
+            ask_prescription: setup & 0x40 != 0,
+            ..ConsentSettings::default()
+        },
         ..VisitSettings::default()
     };
     let mut h = Harness {
@@ -792,8 +823,17 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             10 => {
-                let agreed = byte() & 1 == 1;
-                if h.feed(UserInput::ConsentAnswer(agreed), Trigger::Other) {
+                let answer = byte();
+                let input = match answer % 8 {
+                    6 => UserInput::ConsentNotObtainable,
+                    7 => UserInput::PrescriptionChosen(if answer & 0x10 == 0 {
+                        PrescriptionIssue::Electronic
+                    } else {
+                        PrescriptionIssue::Paper
+                    }),
+                    _ => UserInput::ConsentAnswer(answer & 1 == 1),
+                };
+                if h.feed(input, Trigger::Other) {
                     assert!(
                         h.watch.identity.is_some(),
                         "a consent answer before identity"

@@ -583,11 +583,14 @@ impl<O: CardOperation> Exchange<O> {
                 Ok(command) => {
                     let capacity = encode(&mut self.encoded, state, &command);
                     in_flight.capacity = capacity;
+                    // A follow-up belongs to its command's span: nothing of another program's
+                    // may come between them.
+                    let span = in_flight.request.span;
                     self.in_flight = Some(in_flight);
                     Poll::Transmit {
                         command: &self.encoded,
                         response_capacity: capacity,
-                        span: Span::Shared,
+                        span,
                     }
                 }
                 Err(error) => self.finish(Err(error.into())),

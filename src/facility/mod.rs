@@ -202,6 +202,18 @@ pub enum Session {
     General(GeneralSession),
 }
 
+/// Where the staff passcode came from (real-card evidence T6: the terminal can fetch it from
+/// the national system, 「目視確認用パスコード取得要求/結果」, so it may be issued and changed
+/// centrally rather than set by the facility).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasscodeSource {
+    /// Set by the facility's admin.
+    Facility,
+    /// Fetched by the terminal from the national system.
+    NationalSystem,
+}
+
 /// The check of the facility's 4-digit staff passcode, handed to each visit. Holds the hash
 /// only.
 #[derive(Clone, PartialEq, Eq)]
@@ -281,9 +293,15 @@ pub enum FacilityAction {
         to: ReaderMode,
     },
     /// The staff passcode was set or changed.
-    StaffPasscodeSet,
-    /// Too many wrong staff passcodes across visits: it is locked until set again.
+    StaffPasscodeSet {
+        /// By the admin, or fetched from the national system.
+        source: PasscodeSource,
+    },
+    /// Too many wrong staff passcodes across visits: it is locked until an admin unlocks it
+    /// (a new passcode does not unlock it).
     StaffPasscodeLocked,
+    /// An admin unlocked the staff passcode.
+    StaffPasscodeUnlocked,
     /// An account was issued.
     AccountIssued {
         /// Its name.
@@ -348,7 +366,7 @@ pub enum FacilityError {
 pub struct Facility {
     accounts: BTreeMap<String, Account>,
     readers: BTreeMap<ReaderId, ReaderSettings>,
-    staff_passcode: Option<StaffPasscodeCheck>,
+    staff_passcode: Option<(StaffPasscodeCheck, PasscodeSource)>,
     staff_passcode_failures: u32,
     audit: Vec<FacilityEvent>,
     cost: HashCost,
@@ -513,7 +531,9 @@ impl Facility {
         Ok(())
     }
 
-    /// Sets the 4-digit staff passcode for the on-reader visual check (not a card PIN).
+    /// Sets the 4-digit staff passcode for the on-reader visual check (not a card PIN). A
+    /// lock from wrong entries stays: a new passcode does not unlock it
+    /// ([`unlock_staff_passcode`](Self::unlock_staff_passcode) does).
     ///
     /// # Errors
     ///
@@ -526,15 +546,82 @@ impl Facility {
         now: Timestamp,
     ) -> Result<(), FacilityError> {
         self.check_admin(admin, now)?;
+        self.store_passcode(passcode, &salt, PasscodeSource::Facility)?;
+        self.record(
+            now,
+            Some(&admin.account),
+            FacilityAction::StaffPasscodeSet {
+                source: PasscodeSource::Facility,
+            },
+        );
+        Ok(())
+    }
+
+    /// Takes the staff passcode the terminal fetched from the national system
+    /// (「目視確認用パスコード取得要求/結果」, T6), replacing whatever was set; no admin session,
+    /// since the terminal fetches it on its own. Called again whenever the national system
+    /// changes it. A lock from wrong entries stays.
+    ///
+    /// # Errors
+    ///
+    /// [`FacilityError::InvalidPasscode`] for anything but 4 digits, hashing errors.
+    pub fn receive_staff_passcode(
+        &mut self,
+        passcode: &SecretBytes,
+        salt: [u8; 16],
+        now: Timestamp,
+    ) -> Result<(), FacilityError> {
+        self.store_passcode(passcode, &salt, PasscodeSource::NationalSystem)?;
+        self.record(
+            now,
+            None,
+            FacilityAction::StaffPasscodeSet {
+                source: PasscodeSource::NationalSystem,
+            },
+        );
+        Ok(())
+    }
+
+    fn store_passcode(
+        &mut self,
+        passcode: &SecretBytes,
+        salt: &[u8],
+        source: PasscodeSource,
+    ) -> Result<(), FacilityError> {
         let digits = passcode.expose_secret();
         if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
             return Err(FacilityError::InvalidPasscode);
         }
-        let hash = self.hash(digits, &salt)?;
-        self.staff_passcode = Some(StaffPasscodeCheck { hash });
-        self.staff_passcode_failures = 0;
-        self.record(now, Some(&admin.account), FacilityAction::StaffPasscodeSet);
+        let hash = self.hash(digits, salt)?;
+        self.staff_passcode = Some((StaffPasscodeCheck { hash }, source));
         Ok(())
+    }
+
+    /// Unlocks the staff passcode after too many wrong entries (the admin checked who was
+    /// guessing).
+    ///
+    /// # Errors
+    ///
+    /// [`FacilityError::SessionInvalid`].
+    pub fn unlock_staff_passcode(
+        &mut self,
+        admin: &AdminSession,
+        now: Timestamp,
+    ) -> Result<(), FacilityError> {
+        self.check_admin(admin, now)?;
+        self.staff_passcode_failures = 0;
+        self.record(
+            now,
+            Some(&admin.account),
+            FacilityAction::StaffPasscodeUnlocked,
+        );
+        Ok(())
+    }
+
+    /// Where the current staff passcode came from, if one is set.
+    #[must_use]
+    pub fn staff_passcode_source(&self) -> Option<PasscodeSource> {
+        self.staff_passcode.as_ref().map(|(_, source)| *source)
     }
 
     /// Issues a general staff account.
@@ -619,10 +706,10 @@ impl Facility {
         if self.staff_passcode_locked() {
             return None;
         }
-        self.staff_passcode.clone()
+        self.staff_passcode.as_ref().map(|(check, _)| check.clone())
     }
 
-    /// Whether too many wrong staff passcodes locked it (until an admin sets it again).
+    /// Whether too many wrong staff passcodes locked it (until an admin unlocks it).
     #[must_use]
     pub const fn staff_passcode_locked(&self) -> bool {
         self.staff_passcode_failures >= self.config.staff_passcode_lock_after

@@ -14,10 +14,10 @@ use super::io::Transmit;
 use crate::apdu::Command;
 use crate::card::{
     Application, CardFaceEntries, CardKey, CardOperation, CardState, CardVerifiableCertificate,
-    Exchange, LeaveApplication, Pin, PinSlot, PinStatus, Poll, QueryPinStatus, ReserveOutcome,
-    Sign, SignatureScheme, TokenInfo, UserAuthCertificate, VerifyOutcome, VerifyPin,
-    VerifyWithReserve, read_card_face, read_card_verifiable_certificate, read_token_info,
-    read_user_auth_certificate,
+    Exchange, LeaveApplication, Pin, PinSlot, PinStatus, Poll, QueryPinStatus, Reply,
+    ReserveOutcome, Sign, SignatureScheme, Span, Step, TokenInfo, UserAuthCertificate,
+    VerifyOutcome, VerifyPin, VerifyWithReserve, read_card_face, read_card_verifiable_certificate,
+    read_token_info, read_user_auth_certificate,
 };
 use crate::error::Error;
 use crate::reader::TransportError;
@@ -78,6 +78,25 @@ pub(super) enum TaskResult {
 pub(super) enum TaskPoll {
     Transmit(Transmit),
     Done(Result<TaskResult, Error>),
+}
+
+/// An operation whose every command is sent inside an exclusive span that it keeps for the
+/// command after it.
+struct HoldingSpan<O>(O);
+
+impl<O: CardOperation> CardOperation for HoldingSpan<O> {
+    type Output = O::Output;
+
+    fn step(
+        &mut self,
+        state: &mut CardState,
+        reply: Option<Reply<'_>>,
+    ) -> Result<Step<O::Output>, Error> {
+        Ok(match self.0.step(state, reply)? {
+            Step::Send(request) => Step::Send(request.in_span(Span::Exclusive { hold: true })),
+            done @ Step::Done(_) => done,
+        })
+    }
 }
 
 /// One card operation in flight.
@@ -160,6 +179,16 @@ impl CardTask {
     /// Reads the user-authentication certificate.
     pub(super) fn certificate() -> Self {
         Self::new(read_user_auth_certificate(), TaskResult::Certificate)
+    }
+
+    /// Reads the user-authentication certificate inside the exclusive span a VERIFY held, and
+    /// holds it for the signature that follows (an Android phone's certificate is readable
+    /// only after the PIN, and the PIN-key proof comes after it).
+    pub(super) fn certificate_holding_span() -> Self {
+        Self::new(
+            HoldingSpan(read_user_auth_certificate()),
+            TaskResult::Certificate,
+        )
     }
 
     /// Asks a key's retry count.

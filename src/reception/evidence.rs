@@ -342,6 +342,8 @@ pub(crate) struct ConsentFlow {
     position: Option<usize>,
     blanket_question: bool,
     answers: Vec<ConsentAnswer>,
+    /// How long the consent lets the data be viewed, in hours.
+    available_hours: u32,
 }
 
 /// What a consent answer leads to.
@@ -370,6 +372,7 @@ impl ConsentFlow {
             },
             blanket_question: settings.blanket_option,
             answers: Vec::new(),
+            available_hours: settings.available_hours,
         };
         if flow.items.is_empty() {
             return flow.finish(false, now);
@@ -410,6 +413,7 @@ impl ConsentFlow {
                     .map(|item| ConsentAnswer {
                         item: item.clone(),
                         agreed: true,
+                        at: now,
                     })
                     .collect();
                 self.finish(true, now)
@@ -423,6 +427,7 @@ impl ConsentFlow {
                     self.answers.push(ConsentAnswer {
                         item: item.clone(),
                         agreed,
+                        at: now,
                     });
                 }
                 if i + 1 < self.items.len() {
@@ -447,6 +452,8 @@ impl ConsentFlow {
                 blanket,
                 answers: self.answers,
                 at: now,
+                available_until: now
+                    .saturating_add_seconds(i64::from(self.available_hours).saturating_mul(3600)),
             },
         )
     }

@@ -7,7 +7,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::outcome::{AuditEvent, MethodChoice, Outcome, StaffId};
+use super::outcome::{AuditEvent, MethodChoice, Outcome, PrescriptionIssue, StaffId};
 use super::policy::NotOffered;
 use super::screen::Screen;
 use crate::SecretBytes;
@@ -146,6 +146,11 @@ pub enum UserInput {
     },
     /// The patient answered the consent screen shown.
     ConsentAnswer(bool),
+    /// Staff record that the patient's consent cannot be obtained (同意取得困難), while the
+    /// consent screens are up.
+    ConsentNotObtainable,
+    /// The patient answered the prescription question.
+    PrescriptionChosen(PrescriptionIssue),
 }
 
 /// The kind of an [`Input`]: what [`Visit::accepts`](super::Visit::accepts) answers about, for
@@ -171,6 +176,8 @@ pub enum InputKind {
     StaffConfirmedOnTerminal,
     IPhoneAuthenticated,
     ConsentAnswer,
+    ConsentNotObtainable,
+    PrescriptionChosen,
 }
 
 impl Input<'_> {
@@ -207,6 +214,8 @@ impl UserInput {
             Self::StaffConfirmedOnTerminal { .. } => InputKind::StaffConfirmedOnTerminal,
             Self::IPhoneAuthenticated { .. } => InputKind::IPhoneAuthenticated,
             Self::ConsentAnswer(_) => InputKind::ConsentAnswer,
+            Self::ConsentNotObtainable => InputKind::ConsentNotObtainable,
+            Self::PrescriptionChosen(_) => InputKind::PrescriptionChosen,
         }
     }
 }

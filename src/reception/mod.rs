@@ -78,6 +78,8 @@ mod flow;
 mod io;
 mod outcome;
 pub mod policy;
+#[cfg(feature = "result-file")]
+pub mod result_file;
 mod screen;
 mod settings;
 mod visit;
@@ -90,9 +92,9 @@ pub use io::{
     UserInput,
 };
 pub use outcome::{
-    AuditEvent, ConsentAnswer, ConsentRecord, ConsentStatus, EligibilityOnlyReason, EndReason,
-    IdentityMethod, MethodChoice, Outcome, RefusalReason, SmartphonePlatform, StaffCheckKind,
-    StaffId, Verification, VisitEvent, VisitResult,
+    AuditEvent, ConsentAnswer, ConsentCode, ConsentRecord, ConsentStatus, EligibilityOnlyReason,
+    EndReason, IdentityMethod, MethodChoice, Outcome, PrescriptionIssue, RefusalReason,
+    SmartphonePlatform, StaffCheckKind, StaffId, Verification, VisitEvent, VisitResult,
 };
 pub use screen::{Screen, ScreenText};
 pub use settings::{ConsentItem, ConsentSettings, StaffCheckAvailability, VisitSettings};

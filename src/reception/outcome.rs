@@ -86,6 +86,8 @@ pub struct ConsentAnswer {
     pub item: ConsentItem,
     /// Whether the patient agreed.
     pub agreed: bool,
+    /// When the patient answered (the result's `…ConsTime`).
+    pub at: Timestamp,
 }
 
 /// The patient's finished consent: every item answered.
@@ -97,6 +99,29 @@ pub struct ConsentRecord {
     pub answers: Vec<ConsentAnswer>,
     /// When it was finished.
     pub at: Timestamp,
+    /// Until when the data consented to may be viewed (the result's `…AvailableTime`):
+    /// [`ConsentSettings::available_hours`](super::ConsentSettings::available_hours) after
+    /// [`at`](Self::at).
+    pub available_until: Timestamp,
+}
+
+impl ConsentRecord {
+    /// The answer for `item`, if it was asked.
+    #[must_use]
+    pub fn answer(&self, item: &ConsentItem) -> Option<&ConsentAnswer> {
+        self.answers.iter().find(|answer| &answer.item == item)
+    }
+
+    /// [`ConsentCode::Given`] when at least one item was agreed to, otherwise
+    /// [`ConsentCode::NotGiven`].
+    #[must_use]
+    pub fn code(&self) -> ConsentCode {
+        if self.answers.iter().any(|answer| answer.agreed) {
+            ConsentCode::Given
+        } else {
+            ConsentCode::NotGiven
+        }
+    }
 }
 
 /// What became of the consent.
@@ -112,6 +137,107 @@ pub enum ConsentStatus {
         /// Why.
         reason: EndReason,
     },
+    /// Staff recorded that consent could not be obtained (同意取得困難): a patient who cannot
+    /// operate the reader, in the legacy visual mode for instance.
+    NotObtainable {
+        /// When staff recorded it.
+        at: Timestamp,
+    },
+}
+
+impl ConsentStatus {
+    /// The overall consent code the national system records (real-card evidence T2).
+    /// A consent that was not asked (eligibility only) is `NotGiven`; one that was not
+    /// finished, or that staff could not obtain, is `NotObtainable`. [`ConsentCode::Expired`]
+    /// is the system's to set later, never a visit's.
+    #[must_use]
+    pub fn code(&self) -> ConsentCode {
+        match self {
+            Self::Given(record) => record.code(),
+            Self::NotAsked => ConsentCode::NotGiven,
+            Self::NotFinished { .. } | Self::NotObtainable { .. } => ConsentCode::NotObtainable,
+        }
+    }
+}
+
+/// The consent code list of the national system (real-card evidence T2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentCode {
+    /// `0` 同意なし: no consent.
+    NotGiven,
+    /// `1` 同意あり: consent given.
+    Given,
+    /// `2` 同意有効期限切れ: a consent whose validity ran out.
+    Expired,
+    /// `3` 同意取得困難: consent could not be obtained.
+    NotObtainable,
+}
+
+impl ConsentCode {
+    /// The code's digit: `0`, `1`, `2` or `3`.
+    #[must_use]
+    pub const fn digit(self) -> u8 {
+        match self {
+            Self::NotGiven => 0,
+            Self::Given => 1,
+            Self::Expired => 2,
+            Self::NotObtainable => 3,
+        }
+    }
+
+    /// The code for a digit.
+    #[must_use]
+    pub const fn from_digit(digit: u8) -> Option<Self> {
+        match digit {
+            0 => Some(Self::NotGiven),
+            1 => Some(Self::Given),
+            2 => Some(Self::Expired),
+            3 => Some(Self::NotObtainable),
+            _ => None,
+        }
+    }
+}
+
+/// The patient's answer to the prescription question (real-card evidence T4; the result's
+/// `PrescriptionIssueSelect`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrescriptionIssue {
+    /// `1`: an electronic prescription (電子処方箋).
+    Electronic,
+    /// `2`: a paper prescription (紙の処方箋).
+    Paper,
+}
+
+impl PrescriptionIssue {
+    /// The code the result records: `1` electronic, `2` paper.
+    #[must_use]
+    pub const fn digit(self) -> u8 {
+        match self {
+            Self::Electronic => 1,
+            Self::Paper => 2,
+        }
+    }
+
+    /// The choice for a code.
+    #[must_use]
+    pub const fn from_digit(digit: u8) -> Option<Self> {
+        match digit {
+            1 => Some(Self::Electronic),
+            2 => Some(Self::Paper),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for PrescriptionIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Electronic => "electronic prescription",
+            Self::Paper => "paper prescription",
+        })
+    }
 }
 
 /// Why eligibility only was confirmed.
@@ -221,6 +347,7 @@ impl fmt::Display for ConsentStatus {
             }
             Self::NotAsked => f.write_str("not asked (eligibility only)"),
             Self::NotFinished { reason } => write!(f, "not finished ({reason})"),
+            Self::NotObtainable { .. } => f.write_str("could not be obtained"),
         }
     }
 }
@@ -273,10 +400,14 @@ impl fmt::Display for VisitResult {
 }
 
 impl fmt::Display for Outcome {
-    /// The result, then the card when it was read: `confirmed by PIN; consent: all (blanket);
-    /// chip 0000000099000001, certificate 227B01`.
+    /// The result, the prescription answer, then the card when it was read: `confirmed by
+    /// PIN; consent: all (blanket); paper prescription; chip 0000000099000001, certificate
+    /// 227B01`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.result)?;
+        if let Some(prescription) = self.prescription {
+            write!(f, "; {prescription}")?;
+        }
         if let Some(card) = &self.card {
             write!(f, "; {card}")?;
         }
@@ -331,6 +462,8 @@ pub struct Outcome {
     pub staff_passcode_failures: u8,
     /// What was verified about the card.
     pub verification: Verification,
+    /// The patient's answer to the prescription question, when it was asked and answered.
+    pub prescription: Option<PrescriptionIssue>,
 }
 
 impl Outcome {
@@ -508,6 +641,13 @@ pub enum VisitEvent {
         item: Option<ConsentItem>,
         /// The answer.
         agreed: bool,
+    },
+    /// Staff recorded that consent could not be obtained (同意取得困難).
+    ConsentNotObtainable,
+    /// The patient answered the prescription question.
+    PrescriptionChosen {
+        /// The answer.
+        choice: PrescriptionIssue,
     },
     /// The reader has been in the legacy visual mode past the reminder time.
     LegacyModeReminder {

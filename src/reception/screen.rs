@@ -97,6 +97,8 @@ pub enum Screen {
         /// Number of screens.
         of: usize,
     },
+    /// After consent: an electronic or a paper prescription (電子処方箋 / 紙の処方箋)?
+    ChoosePrescription,
     /// Identity confirmed; reception done.
     Done {
         /// Set when only eligibility was confirmed.
@@ -318,6 +320,10 @@ impl Screen {
                     "({index}/{of}) Do you agree to share your {}?",
                     item.label_en()
                 ),
+            ),
+            Self::ChoosePrescription => text(
+                "処方箋の発行方法を選んでください（電子処方箋／紙の処方箋）",
+                "Choose how to receive your prescription: electronic or paper",
             ),
             Self::Done {
                 eligibility_only,

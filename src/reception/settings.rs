@@ -30,19 +30,39 @@ pub enum StaffCheckAvailability {
     Never,
 }
 
-/// A consent item (同意項目) shown on the reader.
+/// A consent item (同意項目) shown on the reader: the national consent categories, each
+/// recorded in the eligibility result under its own flag (real-card evidence T2), and items a
+/// vendor adds.
+///
+/// The national screens group the data (T2): 薬剤・処方 (medication and prescriptions),
+/// 診療・アレルギー・検査 (treatment, allergies, test results), 手術・傷病名・感染症 (surgery,
+/// diagnosis names, infectious disease), 特定健診 (check-ups) and 特定疾病 (the specific-disease
+/// certificate). The 2025 additions (diagnosis names, infectious disease, allergies,
+/// contraindications, test results, prescriptions) are asked inside those groups; their own
+/// flags in the result are unconfirmed, so onshi records the group's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum ConsentItem {
-    /// 診療・薬剤情報: medical treatment and medication history.
-    MedicalAndMedication,
-    /// 特定健診等情報: specific health check-ups.
-    HealthCheckups,
-    /// 手術情報: surgery history.
+    /// 薬剤情報 (薬剤・処方): medication and prescriptions. Result flag `PharmacistsInfoConsFlg`.
+    Medication,
+    /// 診療情報 (診療・アレルギー・検査): treatment, allergies, test results. Result flag
+    /// `DiagnosisInfoConsFlg`.
+    Treatment,
+    /// 手術情報 (手術・傷病名・感染症): surgery, diagnosis names, infectious disease. Result flag
+    /// `OperationInfoConsFlg`.
     Surgery,
-    /// An item the vendor adds (電子処方箋, 電子カルテ情報共有サービス, …).
+    /// 特定健診等情報: specific health check-ups. Result flag `SpecificHealthCheckupsInfoConsFlg`.
+    HealthCheckups,
+    /// 限度額適用認定証関連情報: the high-cost limit certificate. Result flag
+    /// `LimitApplicationCertificateRelatedConsFlg`. Not asked by default: since 2024-10-07 it is
+    /// provided without consent.
+    LimitApplicationCertificate,
+    /// 特定疾病療養受療証関連情報 (特定疾病): the specific-disease certificate. Result flag
+    /// `SpecificDiseasesCertificateRelatedConsFlg`.
+    SpecificDiseasesCertificate,
+    /// An item the vendor adds (電子カルテ情報共有サービス, …): not in the national result.
     Vendor {
-        /// The vendor's identifier for it.
+        /// The vendor's identifier for it, which is also its code.
         id: String,
         /// Japanese label.
         label_ja: String,
@@ -52,13 +72,42 @@ pub enum ConsentItem {
 }
 
 impl ConsentItem {
-    /// Japanese label.
+    /// The national categories, in the order a reader asks them.
+    pub const NATIONAL: [Self; 6] = [
+        Self::Medication,
+        Self::Treatment,
+        Self::Surgery,
+        Self::HealthCheckups,
+        Self::LimitApplicationCertificate,
+        Self::SpecificDiseasesCertificate,
+    ];
+
+    /// The stable code of the item, for logs and the vendor's own records: `medication`,
+    /// `treatment`, `surgery`, `health_checkups`, `limit_application_certificate`,
+    /// `specific_diseases_certificate`, or a vendor item's id.
+    #[must_use]
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Medication => "medication",
+            Self::Treatment => "treatment",
+            Self::Surgery => "surgery",
+            Self::HealthCheckups => "health_checkups",
+            Self::LimitApplicationCertificate => "limit_application_certificate",
+            Self::SpecificDiseasesCertificate => "specific_diseases_certificate",
+            Self::Vendor { id, .. } => id,
+        }
+    }
+
+    /// Japanese label, as the reader's screen names the group.
     #[must_use]
     pub fn label_ja(&self) -> &str {
         match self {
-            Self::MedicalAndMedication => "診療・薬剤情報",
+            Self::Medication => "薬剤情報（薬剤・処方）",
+            Self::Treatment => "診療情報（診療・アレルギー・検査）",
+            Self::Surgery => "手術情報（手術・傷病名・感染症）",
             Self::HealthCheckups => "特定健診等情報",
-            Self::Surgery => "手術情報",
+            Self::LimitApplicationCertificate => "限度額適用認定証関連情報",
+            Self::SpecificDiseasesCertificate => "特定疾病療養受療証関連情報",
             Self::Vendor { label_ja, .. } => label_ja,
         }
     }
@@ -67,36 +116,52 @@ impl ConsentItem {
     #[must_use]
     pub fn label_en(&self) -> &str {
         match self {
-            Self::MedicalAndMedication => "medical treatment and medication",
+            Self::Medication => "medication and prescriptions",
+            Self::Treatment => "treatment, allergies and test results",
+            Self::Surgery => "surgery, diagnoses and infectious diseases",
             Self::HealthCheckups => "health check-ups",
-            Self::Surgery => "surgery",
+            Self::LimitApplicationCertificate => "high-cost limit certificate",
+            Self::SpecificDiseasesCertificate => "specific-disease certificate",
             Self::Vendor { label_en, .. } => label_en,
         }
     }
 }
 
-/// The consent screens.
+/// The consent screens, the consent's validity, and the prescription question.
 ///
-/// There is no 限度額 (high-cost limit) screen: since 2024-10-07 that information is always
-/// provided. The exact screens after that release are unconfirmed (`domain.md` §5): items are
-/// asked one by one, after an optional blanket consent (包括同意) screen.
+/// The default asks the five national groups (T2) in their order, after the blanket consent
+/// (包括同意) screen; the high-cost limit is not asked (provided without consent since
+/// 2024-10-07). Which groups a given reader release shows is unconfirmed (`domain.md` §5):
+/// list them in [`ConsentSettings::items`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentSettings {
     /// The items, in the order asked.
     pub items: Vec<ConsentItem>,
     /// Offer "consent to all" (包括同意) before the items.
     pub blanket_option: bool,
+    /// How long after consent the data may be viewed, in hours (default 24: real-card
+    /// evidence T3, the portal FAQ). The outcome says until when.
+    pub available_hours: u32,
+    /// After consent, ask whether the patient wants an electronic or a paper prescription
+    /// (電子処方箋 or 紙の処方箋; real-card evidence T4). Readers ask it at facilities that
+    /// issue electronic prescriptions (電子処方箋導入施設); a pharmacy, or a clinic that has not
+    /// introduced them, does not. Default off: turn it on at a facility that issues them.
+    pub ask_prescription: bool,
 }
 
 impl Default for ConsentSettings {
     fn default() -> Self {
         Self {
             items: vec![
-                ConsentItem::MedicalAndMedication,
-                ConsentItem::HealthCheckups,
+                ConsentItem::Medication,
+                ConsentItem::Treatment,
                 ConsentItem::Surgery,
+                ConsentItem::HealthCheckups,
+                ConsentItem::SpecificDiseasesCertificate,
             ],
             blanket_option: true,
+            available_hours: 24,
+            ask_prescription: false,
         }
     }
 }

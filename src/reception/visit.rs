@@ -50,6 +50,8 @@ pub enum VisitStage {
     /// The keys a PIN or 照合番号B unlocked are being locked again.
     LockingCard,
     Consent,
+    /// The prescription question (electronic or paper) is on screen.
+    ChoosingPrescription,
     Finished,
 }
 
@@ -192,10 +194,12 @@ impl Visit {
         }
         let before = self.ctx.now;
         self.ctx.now = self.ctx.now.max(now);
-        if matches!(input, Input::User(_)) && self.ctx.now >= self.deadline {
+        let was_closing = self.stage.is_closing();
+        if matches!(input, Input::User(_)) && self.ctx.now >= self.deadline && !was_closing {
             // Too late: the visit timed out before this input came.
             let stage = core::mem::replace(&mut self.stage, Stage::Finished);
             self.stage = self.tick(stage);
+            self.arm_closing(was_closing);
             return Err(reject(self, RejectReason::Finished));
         }
         let stage = core::mem::replace(&mut self.stage, Stage::Finished);
@@ -245,7 +249,20 @@ impl Visit {
                 .now
                 .saturating_add_seconds(self.ctx.settings.idle_timeout_seconds);
         }
+        self.arm_closing(was_closing);
         Ok(())
+    }
+
+    /// The visit has just decided its result and is locking the card: the lock gets a
+    /// deadline of its own (a timeout that ended the visit must not also cut the lock short,
+    /// and no input from a person can).
+    fn arm_closing(&mut self, was_closing: bool) {
+        if !was_closing && self.stage.is_closing() {
+            self.deadline = self
+                .ctx
+                .now
+                .saturating_add_seconds(self.ctx.settings.idle_timeout_seconds);
+        }
     }
 
     /// A card event, however the reader reports it: a card placed where one was known is a

@@ -1,13 +1,16 @@
 //! After the identity is confirmed: the card's keys are locked again (the application a PIN
 //! or 照合番号B unlocked is left, so no other program on the terminal can use them), then the
-//! consent screens.
+//! consent screens, then the prescription question.
+
+use alloc::boxed::Box;
 
 use super::{Ctx, Stage, finish_confirmed};
 use crate::reception::VisitStage;
 use crate::reception::card_io::{CardTask, TaskResult};
 use crate::reception::evidence::{ConsentFlow, ConsentStep, IdentityEvidence};
 use crate::reception::io::{RejectReason, UserInput};
-use crate::reception::outcome::{ConsentStatus, EndReason, VisitEvent};
+use crate::reception::outcome::{ConsentRecord, ConsentStatus, EndReason, VisitEvent};
+use crate::reception::screen::Screen;
 
 #[derive(Debug)]
 enum Step {
@@ -15,6 +18,8 @@ enum Step {
     Locking(IdentityEvidence),
     /// A consent screen is up.
     Asking(ConsentFlow),
+    /// The consent is finished; the prescription question is up.
+    Prescription(Box<(IdentityEvidence, ConsentRecord)>),
 }
 
 /// The consent stage.
@@ -28,11 +33,16 @@ impl Consent {
         match self.step {
             Step::Locking(_) => VisitStage::LockingCard,
             Step::Asking(_) => VisitStage::Consent,
+            Step::Prescription(_) => VisitStage::ChoosingPrescription,
         }
     }
 
     pub(super) const fn asking(&self) -> bool {
         matches!(self.step, Step::Asking(_))
+    }
+
+    pub(super) const fn choosing_prescription(&self) -> bool {
+        matches!(self.step, Step::Prescription(_))
     }
 
     pub(super) const fn locking(&self) -> bool {
@@ -55,10 +65,23 @@ impl Consent {
                             step: Step::Asking(flow),
                         })
                     }
-                    ConsentStep::Finished(evidence, record) => {
-                        finish_confirmed(ctx, evidence, ConsentStatus::Given(record))
-                    }
+                    ConsentStep::Finished(evidence, record) => consented(ctx, evidence, record),
                 })
+            }
+            (Step::Asking(flow), UserInput::ConsentNotObtainable) => {
+                ctx.audit(VisitEvent::ConsentNotObtainable);
+                let status = ConsentStatus::NotObtainable { at: ctx.now };
+                Ok(finish_confirmed(ctx, flow.abandon(), status))
+            }
+            (Step::Prescription(answered), UserInput::PrescriptionChosen(choice)) => {
+                let (evidence, record) = *answered;
+                ctx.audit(VisitEvent::PrescriptionChosen { choice });
+                ctx.facts.prescription = Some(choice);
+                Ok(finish_confirmed(
+                    ctx,
+                    evidence,
+                    ConsentStatus::Given(record),
+                ))
             }
             (step, _) => Err((Self { step }, RejectReason::NotExpected)),
         }
@@ -81,7 +104,7 @@ impl Consent {
         ctx.audit(VisitEvent::KeysLockFailed);
         match self.step {
             Step::Locking(evidence) => ask(ctx, evidence),
-            step @ Step::Asking(_) => Stage::Consent(Self { step }),
+            step @ (Step::Asking(_) | Step::Prescription(_)) => Stage::Consent(Self { step }),
         }
     }
 
@@ -89,16 +112,21 @@ impl Consent {
     pub(super) fn resume(self, ctx: &mut Ctx) -> Stage {
         match self.step {
             Step::Locking(evidence) => lock(ctx, evidence),
-            step @ Step::Asking(_) => Stage::Consent(Self { step }),
+            step @ (Step::Asking(_) | Step::Prescription(_)) => Stage::Consent(Self { step }),
         }
     }
 
     /// The card was removed, or the patient walked away: identity stays confirmed, the
-    /// consent is not (nothing of it is kept).
+    /// consent is not (nothing of it is kept) unless it was finished before the prescription
+    /// question, which then stays unanswered.
     pub(super) fn abandoned(self, ctx: &mut Ctx, reason: EndReason) -> Stage {
         let evidence = match self.step {
             Step::Locking(evidence) => evidence,
             Step::Asking(flow) => flow.abandon(),
+            Step::Prescription(answered) => {
+                let (evidence, record) = *answered;
+                return finish_confirmed(ctx, evidence, ConsentStatus::Given(record));
+            }
         };
         let consent = if ctx.facts.eligibility_only.is_some() {
             ConsentStatus::NotAsked
@@ -144,8 +172,17 @@ fn ask(ctx: &mut Ctx, evidence: IdentityEvidence) -> Stage {
                 step: Step::Asking(flow),
             })
         }
-        ConsentStep::Finished(evidence, record) => {
-            finish_confirmed(ctx, evidence, ConsentStatus::Given(record))
-        }
+        ConsentStep::Finished(evidence, record) => consented(ctx, evidence, record),
     }
+}
+
+/// Every consent item answered: the prescription question, if the settings ask it.
+fn consented(ctx: &mut Ctx, evidence: IdentityEvidence, record: ConsentRecord) -> Stage {
+    if !ctx.settings.consent.ask_prescription {
+        return finish_confirmed(ctx, evidence, ConsentStatus::Given(record));
+    }
+    ctx.show(Screen::ChoosePrescription);
+    Stage::Consent(Consent {
+        step: Step::Prescription(Box::new((evidence, record))),
+    })
 }

@@ -38,7 +38,7 @@ use super::evidence::{ChipPhoto, IdentityEvidence, StaffCheck};
 use super::io::{Output, ReaderContext, RejectReason, StaffNotice, UserInput};
 use super::outcome::{
     AuditEvent, ConsentStatus, EligibilityOnlyReason, EndReason, MethodChoice, Outcome,
-    RefusalReason, Verification, VisitEvent, VisitResult,
+    PrescriptionIssue, RefusalReason, Verification, VisitEvent, VisitResult,
 };
 use super::policy::{self, Availability, PhotoKnowledge, Situation, StaffCheckState};
 use super::screen::Screen;
@@ -102,6 +102,8 @@ pub(super) struct Facts {
     pub(super) chosen_before_photo: Option<MethodChoice>,
     /// What was verified about the card.
     pub(super) verification: Verification,
+    /// The patient's answer to the prescription question.
+    pub(super) prescription: Option<PrescriptionIssue>,
 }
 
 impl Facts {
@@ -125,6 +127,7 @@ impl Facts {
             unlocked: false,
             chosen_before_photo: None,
             verification: Verification::default(),
+            prescription: None,
         }
     }
 
@@ -150,6 +153,7 @@ impl Facts {
         self.unlocked = false;
         self.chosen_before_photo = None;
         self.verification = Verification::default();
+        self.prescription = None;
     }
 }
 
@@ -336,6 +340,11 @@ pub(super) enum Stage {
 }
 
 impl Stage {
+    /// Whether the result is decided and the keys are being locked.
+    pub(super) const fn is_closing(&self) -> bool {
+        matches!(self, Self::Closing(_))
+    }
+
     pub(super) fn public(&self) -> VisitStage {
         match self {
             Self::AwaitingCard => VisitStage::AwaitingCard,
@@ -804,6 +813,7 @@ fn finish(ctx: &mut Ctx, result: VisitResult) -> Stage {
             hierarchy: Some(ctx.context.trust.hierarchy()),
             ..ctx.facts.verification
         },
+        prescription: ctx.facts.prescription,
     });
     Stage::Finished
 }
@@ -842,7 +852,12 @@ pub(super) fn expected(stage: &Stage, ctx: &Ctx) -> Vec<super::io::InputKind> {
         Stage::Pin(pin) => kinds.extend(pin.expected()),
         Stage::Staff(_) => kinds.push(K::StaffPasscode),
         Stage::AwaitingStaffConfirmation => kinds.push(K::StaffConfirmedOnTerminal),
-        Stage::Consent(consent) if consent.asking() => kinds.push(K::ConsentAnswer),
+        Stage::Consent(consent) if consent.asking() => {
+            kinds.extend([K::ConsentAnswer, K::ConsentNotObtainable]);
+        }
+        Stage::Consent(consent) if consent.choosing_prescription() => {
+            kinds.push(K::PrescriptionChosen);
+        }
         _ => {}
     }
     kinds.sort();

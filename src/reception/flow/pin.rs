@@ -256,8 +256,13 @@ fn verified(ctx: &mut Ctx, submission: PinSubmission, outcome: VerifyOutcome) ->
             ctx.facts.user_pin = ctx.card.pin_status(PinSlot::UserAuth);
             let evidence = submission.verified(ctx.now);
             if ctx.facts.card_kind() == Some(CardKind::Smartphone(SmartphonePlatform::Android)) {
-                // Android: the certificate is read after the PIN.
-                ctx.start(CardTask::certificate());
+                // Android: the certificate is read after the PIN, in the span the VERIFY held
+                // for the PIN-key proof.
+                ctx.start(if ctx.settings.prove_pin_key {
+                    CardTask::certificate_holding_span()
+                } else {
+                    CardTask::certificate()
+                });
                 return Stage::Pin(PinStage {
                     step: Step::ReadingCertificate(evidence),
                 });
