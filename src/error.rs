@@ -155,6 +155,8 @@ impl Error {
                 FacilityError::ReaderExists => "facility.reader_exists",
                 FacilityError::InvalidHashCost => "facility.invalid_hash_cost",
                 FacilityError::Hashing => "facility.hashing",
+                FacilityError::NotAnAdmin => "facility.not_an_admin",
+                FacilityError::ConfigOutOfRange => "facility.config_out_of_range",
             },
         }
     }

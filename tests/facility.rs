@@ -7,8 +7,8 @@ mod common;
 use common::harness::{ADMIN_PASSWORD, secret};
 use common::morning;
 use onshi::facility::{
-    Facility, FacilityAction, FacilityError, HashCost, PasscodeSource, ReaderId, ReaderMode, Role,
-    Session,
+    Facility, FacilityAction, FacilityConfig, FacilityError, HashCost, PasscodeSource, ReaderId,
+    ReaderMode, Role, Session,
 };
 use proptest::prelude::*;
 
@@ -171,6 +171,16 @@ fn staff_passcode_rules_and_lock() {
             .iter()
             .any(|e| e.action == FacilityAction::StaffPasscodeLocked)
     );
+    // Each visit's wrong entries are in the facility's trail too, not only the lock.
+    let rejected: Vec<u8> = facility
+        .audit()
+        .iter()
+        .filter_map(|e| match e.action {
+            FacilityAction::StaffPasscodeRejected { entries } => Some(entries),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rejected, [3, 3, 3, 1]);
     // A new passcode does not lift the lock: only an admin who checked does.
     facility
         .set_staff_passcode(&admin, &secret("8765"), [6; 16], morning())
@@ -363,4 +373,186 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_session_of_one_facility_is_refused_by_another_with_the_same_admin_name() {
+    let mut clinic_a = setup();
+    let mut clinic_b = setup();
+    let from_a = admin(&mut clinic_a);
+    assert_eq!(
+        clinic_b.add_reader(&from_a, ReaderId::new(9), morning()),
+        Err(FacilityError::SessionInvalid)
+    );
+    assert_eq!(clinic_b.reader_mode(ReaderId::new(9)), None);
+    // Refused and audited, without naming another facility's account.
+    let entry = clinic_b.audit().last().unwrap();
+    assert_eq!(entry.action, FacilityAction::SessionRefused);
+    assert_eq!(entry.actor, None);
+    // Still good where it was made.
+    clinic_a
+        .add_reader(&from_a, ReaderId::new(9), morning())
+        .unwrap();
+}
+
+#[test]
+fn a_failed_login_never_records_a_name_no_account_has() {
+    let mut facility = setup();
+    // A password typed into the name field, and a huge name.
+    let typed = "correct-horse-battery";
+    let huge = "x".repeat(1 << 20);
+    for name in [typed, huge.as_str()] {
+        assert_eq!(
+            facility.login(name, &secret("whatever-it-is"), morning()),
+            Err(FacilityError::LoginFailed)
+        );
+        let entry = facility.audit().last().unwrap();
+        assert_eq!(entry.action, FacilityAction::LoginFailed);
+        assert_eq!(entry.actor, None);
+    }
+    let audit = serde_json::to_string(facility.audit()).unwrap();
+    assert!(!audit.contains(typed));
+    assert!(audit.len() < 4096, "{} bytes", audit.len());
+    // A known account's failure names the account.
+    let _ = facility.login("admin", &secret("wrong-password"), morning());
+    assert_eq!(
+        facility.audit().last().unwrap().actor.as_deref(),
+        Some("admin")
+    );
+}
+
+#[test]
+fn the_audit_trail_is_bounded() {
+    let mut facility = setup();
+    let admin = admin(&mut facility);
+    let config = FacilityConfig {
+        audit_retention: 1_000,
+        ..FacilityConfig::default()
+    };
+    facility.set_config(&admin, config, morning()).unwrap();
+    for _ in 0..1_500 {
+        let _ = facility.login("admin", &secret("wrong-password"), morning());
+    }
+    let len = facility.audit().len();
+    assert!((900..=1_000).contains(&len), "{len} entries");
+    // The newest entries are the ones kept.
+    assert_eq!(
+        facility.audit().last().unwrap().action,
+        FacilityAction::LoginFailed
+    );
+}
+
+#[test]
+fn settings_are_bounded_and_audited() {
+    let mut facility = setup();
+    let admin = admin(&mut facility);
+    for config in [
+        // A lock that never locks.
+        FacilityConfig {
+            staff_passcode_lock_after: u32::MAX,
+            ..FacilityConfig::default()
+        },
+        FacilityConfig {
+            staff_passcode_lock_after: 0,
+            ..FacilityConfig::default()
+        },
+        // An admin session for ten years.
+        FacilityConfig {
+            admin_session_seconds: 10 * 365 * 24 * 3600,
+            ..FacilityConfig::default()
+        },
+        FacilityConfig {
+            legacy_mode_reminder_seconds: -1,
+            ..FacilityConfig::default()
+        },
+        FacilityConfig {
+            audit_retention: 0,
+            ..FacilityConfig::default()
+        },
+    ] {
+        assert_eq!(
+            facility.set_config(&admin, config, morning()),
+            Err(FacilityError::ConfigOutOfRange)
+        );
+        assert_eq!(facility.config(), FacilityConfig::default());
+    }
+    let config = FacilityConfig {
+        staff_passcode_lock_after: 5,
+        ..FacilityConfig::default()
+    };
+    facility.set_config(&admin, config, morning()).unwrap();
+    assert_eq!(facility.config(), config);
+    let entry = facility.audit().last().unwrap();
+    assert_eq!(entry.actor.as_deref(), Some("admin"));
+    assert_eq!(entry.action, FacilityAction::ConfigChanged { config });
+}
+
+#[test]
+fn a_general_accounts_admin_attempt_is_refused_and_audited() {
+    let mut facility = setup();
+    let admin_session = admin(&mut facility);
+    facility
+        .issue_account(
+            &admin_session,
+            "clerk-2",
+            &secret("clerk-password"),
+            Role::General,
+            [4; 16],
+            morning(),
+        )
+        .unwrap();
+    // The terminal's menu offers "switch mode" to whoever is logged in.
+    let clerk = facility
+        .login("clerk-2", &secret("clerk-password"), morning())
+        .unwrap();
+    assert_eq!(
+        facility.admin(&clerk, morning()).map(|_| ()),
+        Err(FacilityError::NotAnAdmin)
+    );
+    let entry = facility.audit().last().unwrap();
+    assert_eq!(entry.action, FacilityAction::AdminActionRefused);
+    assert_eq!(entry.actor.as_deref(), Some("clerk-2"));
+    assert_eq!(
+        onshi::Error::from(FacilityError::NotAnAdmin).code(),
+        "facility.not_an_admin"
+    );
+    // An admin's session passes through.
+    let session = facility
+        .login("admin", &secret(ADMIN_PASSWORD), morning())
+        .unwrap();
+    let admin = facility.admin(&session, morning()).unwrap();
+    assert_eq!(admin.account(), "admin");
+}
+
+#[test]
+fn logging_out_ends_the_session_and_earlier_ones() {
+    let mut facility = setup();
+    let earlier = admin(&mut facility);
+    let session = facility
+        .login("admin", &secret(ADMIN_PASSWORD), morning())
+        .unwrap();
+    facility.logout(session, morning());
+    let entry = facility.audit().last().unwrap();
+    assert_eq!(entry.action, FacilityAction::LoggedOut);
+    assert_eq!(entry.actor.as_deref(), Some("admin"));
+    assert_eq!(
+        facility.add_reader(&earlier, ReaderId::new(3), morning()),
+        Err(FacilityError::SessionInvalid)
+    );
+    // A new login works.
+    let fresh = admin(&mut facility);
+    facility
+        .add_reader(&fresh, ReaderId::new(3), morning())
+        .unwrap();
+    // Another facility's session logs out nothing here.
+    let mut other = setup();
+    let foreign = other
+        .login("admin", &secret(ADMIN_PASSWORD), morning())
+        .unwrap();
+    let entries = facility.audit().len();
+    facility.logout(foreign, morning());
+    assert_eq!(facility.audit().len(), entries);
+    facility
+        .add_reader(&fresh, ReaderId::new(4), morning())
+        .unwrap();
 }

@@ -27,6 +27,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -131,6 +132,9 @@ pub struct FacilityConfig {
     /// until an admin sets it again (default 10): each visit allows only a few, but a patient
     /// could start visit after visit.
     pub staff_passcode_lock_after: u32,
+    /// The audit trail keeps at most this many entries, the newest (default 100 000): past it,
+    /// the oldest tenth is dropped, so the trail cannot grow without bound.
+    pub audit_retention: u32,
 }
 
 impl Default for FacilityConfig {
@@ -139,9 +143,34 @@ impl Default for FacilityConfig {
             admin_session_seconds: 15 * 60,
             legacy_mode_reminder_seconds: 30 * 60,
             staff_passcode_lock_after: 10,
+            audit_retention: 100_000,
         }
     }
 }
+
+impl FacilityConfig {
+    /// Admin sessions last 1 minute to 8 hours.
+    pub const ADMIN_SESSION_SECONDS: core::ops::RangeInclusive<i64> = 60..=8 * 3600;
+    /// The legacy-mode reminder comes after 1 minute to 24 hours.
+    pub const LEGACY_MODE_REMINDER_SECONDS: core::ops::RangeInclusive<i64> = 60..=24 * 3600;
+    /// The staff passcode locks after 1 to 100 wrong entries across visits.
+    pub const STAFF_PASSCODE_LOCK_AFTER: core::ops::RangeInclusive<u32> = 1..=100;
+    /// The audit trail keeps 1 000 to 10 000 000 entries.
+    pub const AUDIT_RETENTION: core::ops::RangeInclusive<u32> = 1_000..=10_000_000;
+
+    /// Whether every setting is within its bounds.
+    #[must_use]
+    pub fn in_bounds(&self) -> bool {
+        Self::ADMIN_SESSION_SECONDS.contains(&self.admin_session_seconds)
+            && Self::LEGACY_MODE_REMINDER_SECONDS.contains(&self.legacy_mode_reminder_seconds)
+            && Self::STAFF_PASSCODE_LOCK_AFTER.contains(&self.staff_passcode_lock_after)
+            && Self::AUDIT_RETENTION.contains(&self.audit_retention)
+    }
+}
+
+/// Tells facilities in one process apart, so a session of one is refused by another (even
+/// with an admin of the same name).
+static NEXT_FACILITY: AtomicU32 = AtomicU32::new(1);
 
 #[derive(Clone, Debug)]
 struct Account {
@@ -166,6 +195,7 @@ pub struct ReaderSettings {
 /// [`FacilityConfig::admin_session_seconds`] or when the account is revoked.
 #[derive(Debug, PartialEq, Eq)]
 pub struct AdminSession {
+    facility: u32,
     account: String,
     id: u64,
     issued_at: Timestamp,
@@ -182,6 +212,7 @@ impl AdminSession {
 /// A general staff login.
 #[derive(Debug, PartialEq, Eq)]
 pub struct GeneralSession {
+    facility: u32,
     account: String,
 }
 
@@ -274,8 +305,20 @@ pub enum FacilityAction {
         /// The role of the account.
         role: Role,
     },
-    /// A login failed (unknown account, wrong password or revoked account).
+    /// A login failed (unknown account, wrong password or revoked account). The actor is the
+    /// account when it exists; a name no account has is never recorded (it may be a password
+    /// typed into the wrong field).
     LoginFailed,
+    /// A session ended by logging out.
+    LoggedOut,
+    /// A general account attempted an admin action (a mode switch from the terminal's menu,
+    /// say): refused.
+    AdminActionRefused,
+    /// The facility's settings changed.
+    ConfigChanged {
+        /// The new settings.
+        config: FacilityConfig,
+    },
     /// An admin session was refused (expired, revoked, not an admin).
     SessionRefused,
     /// A reader was added.
@@ -296,6 +339,12 @@ pub enum FacilityAction {
     StaffPasscodeSet {
         /// By the admin, or fetched from the national system.
         source: PasscodeSource,
+    },
+    /// Wrong staff passcodes entered in a visit (never the passcodes; the visit's own audit
+    /// names the staff member).
+    StaffPasscodeRejected {
+        /// How many.
+        entries: u8,
     },
     /// Too many wrong staff passcodes across visits: it is locked until an admin unlocks it
     /// (a new passcode does not unlock it).
@@ -359,11 +408,19 @@ pub enum FacilityError {
     /// Hashing failed (a salt shorter than 8 bytes, say).
     #[error("password hashing failed")]
     Hashing,
+    /// A general account's session was used for an admin action.
+    #[error("an admin account is needed for this")]
+    NotAnAdmin,
+    /// A setting is outside its bounds (see [`FacilityConfig`]).
+    #[error("a facility setting is out of its bounds")]
+    ConfigOutOfRange,
 }
 
 /// The facility: accounts, readers, staff passcode and the audit trail.
 #[derive(Debug)]
 pub struct Facility {
+    /// This facility, among the facilities of the process.
+    instance: u32,
     accounts: BTreeMap<String, Account>,
     readers: BTreeMap<ReaderId, ReaderSettings>,
     staff_passcode: Option<(StaffPasscodeCheck, PasscodeSource)>,
@@ -389,6 +446,7 @@ impl Facility {
         cost: HashCost,
     ) -> Result<Self, FacilityError> {
         let mut facility = Self {
+            instance: NEXT_FACILITY.fetch_add(1, Ordering::Relaxed),
             accounts: BTreeMap::new(),
             readers: BTreeMap::new(),
             staff_passcode: None,
@@ -409,11 +467,12 @@ impl Facility {
         self.config
     }
 
-    /// Changes the facility's settings.
+    /// Changes the facility's settings; audited.
     ///
     /// # Errors
     ///
-    /// [`FacilityError::SessionInvalid`].
+    /// [`FacilityError::SessionInvalid`]; [`FacilityError::ConfigOutOfRange`] when a setting
+    /// is outside its bounds (a lock that never locks, a session that lasts for years).
     pub fn set_config(
         &mut self,
         admin: &AdminSession,
@@ -421,8 +480,53 @@ impl Facility {
         now: Timestamp,
     ) -> Result<(), FacilityError> {
         self.check_admin(admin, now)?;
+        if !config.in_bounds() {
+            return Err(FacilityError::ConfigOutOfRange);
+        }
         self.config = config;
+        self.record(
+            now,
+            Some(&admin.account),
+            FacilityAction::ConfigChanged { config },
+        );
         Ok(())
+    }
+
+    /// The admin session inside `session`, for an admin action; a general account's attempt is
+    /// refused and audited (a terminal may offer the action's button to everyone).
+    ///
+    /// # Errors
+    ///
+    /// [`FacilityError::NotAnAdmin`] for a general account's session.
+    pub fn admin<'s>(
+        &mut self,
+        session: &'s Session,
+        now: Timestamp,
+    ) -> Result<&'s AdminSession, FacilityError> {
+        match session {
+            Session::Admin(admin) => Ok(admin),
+            Session::General(general) => {
+                let actor = (general.facility == self.instance).then_some(general.account.as_str());
+                self.record(now, actor, FacilityAction::AdminActionRefused);
+                Err(FacilityError::NotAnAdmin)
+            }
+        }
+    }
+
+    /// Logs out: an admin session, and every earlier one of the same account, ends.
+    pub fn logout(&mut self, session: Session, now: Timestamp) {
+        let (facility, account, admin_id) = match &session {
+            Session::Admin(admin) => (admin.facility, admin.account.as_str(), Some(admin.id)),
+            Session::General(general) => (general.facility, general.account.as_str(), None),
+        };
+        if facility != self.instance {
+            return;
+        }
+        if let (Some(id), Some(entry)) = (admin_id, self.accounts.get_mut(account)) {
+            entry.sessions_valid_from = entry.sessions_valid_from.max(id.saturating_add(1));
+        }
+        let account = account.to_string();
+        self.record(now, Some(&account), FacilityAction::LoggedOut);
     }
 
     /// Logs in. Every attempt is audited, never with the password.
@@ -453,17 +557,22 @@ impl Facility {
                 self.next_session += 1;
                 Ok(match role {
                     Role::Admin => Session::Admin(AdminSession {
+                        facility: self.instance,
                         account: name.to_string(),
                         id,
                         issued_at: now,
                     }),
                     Role::General => Session::General(GeneralSession {
+                        facility: self.instance,
                         account: name.to_string(),
                     }),
                 })
             }
-            _ => {
-                self.record(now, Some(name), FacilityAction::LoginFailed);
+            (_, known) => {
+                // A name no account has is not recorded: it may be a password typed into the
+                // name field, and it is unbounded.
+                let actor = known.is_some().then_some(name);
+                self.record(now, actor, FacilityAction::LoginFailed);
                 Err(FacilityError::LoginFailed)
             }
         }
@@ -725,6 +834,11 @@ impl Facility {
         if wrong == 0 {
             return;
         }
+        self.record(
+            now,
+            None,
+            FacilityAction::StaffPasscodeRejected { entries: wrong },
+        );
         let was_locked = self.staff_passcode_locked();
         self.staff_passcode_failures = self
             .staff_passcode_failures
@@ -757,17 +871,21 @@ impl Facility {
     }
 
     fn check_admin(&mut self, admin: &AdminSession, now: Timestamp) -> Result<(), FacilityError> {
-        let valid = self.accounts.get(&admin.account).is_some_and(|account| {
-            account.active
-                && account.role == Role::Admin
-                && admin.id >= account.sessions_valid_from
-                && now.seconds_since(admin.issued_at) >= 0
-                && now.seconds_since(admin.issued_at) <= self.config.admin_session_seconds
-        });
+        let valid = admin.facility == self.instance
+            && self.accounts.get(&admin.account).is_some_and(|account| {
+                account.active
+                    && account.role == Role::Admin
+                    && admin.id >= account.sessions_valid_from
+                    && now.seconds_since(admin.issued_at) >= 0
+                    && now.seconds_since(admin.issued_at) <= self.config.admin_session_seconds
+            });
         if valid {
             Ok(())
         } else {
-            self.record(now, Some(&admin.account), FacilityAction::SessionRefused);
+            // Another facility's session: its account is not one of ours to name.
+            let actor = (admin.facility == self.instance).then_some(admin.account.as_str());
+            let actor = actor.map(ToString::to_string);
+            self.record(now, actor.as_deref(), FacilityAction::SessionRefused);
             Err(FacilityError::SessionInvalid)
         }
     }
@@ -820,5 +938,12 @@ impl Facility {
             actor: actor.map(ToString::to_string),
             action,
         });
+        // Keep the newest entries only, dropping a tenth at a time so that it stays cheap.
+        let retention = usize::try_from(self.config.audit_retention).unwrap_or(usize::MAX);
+        if self.audit.len() > retention {
+            let excess = self.audit.len() - retention;
+            let drop = excess.max(retention / 10).min(self.audit.len());
+            self.audit.drain(..drop);
+        }
     }
 }
