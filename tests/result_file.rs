@@ -7,13 +7,13 @@ mod common;
 use common::harness::Harness;
 use onshi::facility::ReaderMode;
 use onshi::reception::result_file::{
-    CharacterCode, CharacterCodeIdentifier, ConsentFlag, EligibilityResult, FileDate, FileTime,
-    MessageBody, MessageHeader, PersonalText, PrescriptionIssueSelect, ProcessingResultStatus,
-    QualificationResult, ReferenceClassification, ResultFileError, ResultList, SegmentOfResult,
+    CharacterCodeIdentifier, EligibilityResult, FileDate, FileTime, MessageBody, MessageHeader,
+    PersonalText, ProcessingResultStatus, QualificationResult, ReferenceClassification,
+    ResultFileError, ResultList, SegmentOfResult,
 };
 use onshi::reception::{
-    ConsentItem, ConsentSettings, ConsentStatus, EndReason, PrescriptionIssue, UserInput,
-    VisitResult, VisitSettings,
+    ConsentCode, ConsentItem, ConsentSettings, ConsentStatus, EndReason, PrescriptionIssue,
+    UserInput, VisitResult, VisitSettings,
 };
 use onshi::sim::Persona;
 use onshi::time::{Date, Timestamp};
@@ -34,7 +34,7 @@ fn jst(y: i32, mo: u8, d: u8, h: u8, mi: u8, s: u8) -> FileTime {
 fn consent_of(
     result: &QualificationResult,
     item: &ConsentItem,
-) -> (Option<ConsentFlag>, Option<FileTime>, Option<FileTime>) {
+) -> (Option<ConsentCode>, Option<FileTime>, Option<FileTime>) {
     let consent = result.consent(item).unwrap();
     (consent.flag, consent.time, consent.available)
 }
@@ -93,15 +93,15 @@ fn a_readers_fixture_parses_field_by_field() {
     let until = jst(2023, 2, 22, 17, 48, 35);
     assert_eq!(
         consent_of(person, &ConsentItem::Medication),
-        (Some(ConsentFlag::Given), Some(at), Some(until))
+        (Some(ConsentCode::Given), Some(at), Some(until))
     );
     assert_eq!(
         consent_of(person, &ConsentItem::HealthCheckups),
-        (Some(ConsentFlag::Given), Some(at), Some(until))
+        (Some(ConsentCode::Given), Some(at), Some(until))
     );
     assert_eq!(
         consent_of(person, &ConsentItem::Treatment),
-        (Some(ConsentFlag::NotGiven), None, None)
+        (Some(ConsentCode::NotGiven), None, None)
     );
     assert_eq!(
         consent_of(person, &ConsentItem::Surgery),
@@ -109,7 +109,7 @@ fn a_readers_fixture_parses_field_by_field() {
     );
     assert_eq!(
         consent_of(person, &ConsentItem::SpecificDiseasesCertificate),
-        (Some(ConsentFlag::NotGiven), None, None)
+        (Some(ConsentCode::NotGiven), None, None)
     );
     assert_eq!(
         person.consent(&ConsentItem::Vendor {
@@ -150,7 +150,7 @@ fn a_character_shift_jis_lacks_is_an_error_when_writing() {
     assert_eq!(
         result.to_xml(),
         Err(ResultFileError::Unencodable {
-            encoding: CharacterCode::ShiftJis
+            encoding: CharacterCodeIdentifier::ShiftJis
         })
     );
 }
@@ -196,7 +196,7 @@ fn malformed_files_are_typed_errors() {
     assert_eq!(
         EligibilityResult::parse(&bytes),
         Err(ResultFileError::Encoding {
-            encoding: CharacterCode::Utf8
+            encoding: CharacterCodeIdentifier::Utf8
         })
     );
 }
@@ -219,7 +219,7 @@ fn unknown_elements_are_skipped_and_the_prescription_is_read_where_a_terminal_pu
     let parsed = EligibilityResult::parse(in_body.as_bytes()).unwrap();
     assert_eq!(
         parsed.body.prescription_issue_select,
-        Some(PrescriptionIssueSelect::Electronic)
+        Some(PrescriptionIssue::Electronic)
     );
 }
 
@@ -296,24 +296,24 @@ fn a_visits_consent_item_by_item_fills_each_category() {
     let person = written_and_read(&outcome);
     assert_eq!(
         consent_of(&person, &ConsentItem::Medication),
-        (Some(ConsentFlag::Given), Some(at), Some(until))
+        (Some(ConsentCode::Given), Some(at), Some(until))
     );
     assert_eq!(
         consent_of(&person, &ConsentItem::Treatment),
-        (Some(ConsentFlag::NotGiven), Some(at), None)
+        (Some(ConsentCode::NotGiven), Some(at), None)
     );
     assert_eq!(
         consent_of(&person, &ConsentItem::Surgery),
-        (Some(ConsentFlag::Given), Some(at), Some(until))
+        (Some(ConsentCode::Given), Some(at), Some(until))
     );
     assert_eq!(
         consent_of(&person, &ConsentItem::HealthCheckups),
-        (Some(ConsentFlag::Given), Some(at), Some(until))
+        (Some(ConsentCode::Given), Some(at), Some(until))
     );
     // The certificate categories have no viewing window.
     assert_eq!(
         consent_of(&person, &ConsentItem::SpecificDiseasesCertificate),
-        (Some(ConsentFlag::NotGiven), Some(at), None)
+        (Some(ConsentCode::NotGiven), Some(at), None)
     );
     // Not asked: left out.
     assert_eq!(
@@ -323,7 +323,7 @@ fn a_visits_consent_item_by_item_fills_each_category() {
     let file = emulate_terminal(&outcome);
     assert_eq!(
         file.body.prescription_issue_select,
-        Some(PrescriptionIssueSelect::Electronic)
+        Some(PrescriptionIssue::Electronic)
     );
     // The times are written in Japan time, YYYYMMDDHHmmss.
     let xml = String::from_utf8(
@@ -371,14 +371,14 @@ fn consent_that_could_not_be_obtained_or_was_not_asked() {
     ] {
         assert_eq!(
             consent_of(&person, &item),
-            (Some(ConsentFlag::NotObtainable), Some(FileTime(at)), None),
+            (Some(ConsentCode::NotObtainable), Some(FileTime(at)), None),
             "{item:?}"
         );
     }
     // The high-cost limit's list has 0 and 1 only.
     assert_eq!(
         consent_of(&person, &ConsentItem::LimitApplicationCertificate).0,
-        Some(ConsentFlag::NotGiven)
+        Some(ConsentCode::NotGiven)
     );
     assert_eq!(
         emulate_terminal(h.outcome()).body.prescription_issue_select,
@@ -391,7 +391,7 @@ fn consent_that_could_not_be_obtained_or_was_not_asked() {
     for item in ConsentItem::NATIONAL {
         assert_eq!(
             consent_of(&person, &item),
-            (Some(ConsentFlag::NotGiven), None, None)
+            (Some(ConsentCode::NotGiven), None, None)
         );
     }
     // A visit that ended during the consent: could not be obtained, no time.
@@ -401,7 +401,7 @@ fn consent_that_could_not_be_obtained_or_was_not_asked() {
     });
     assert_eq!(
         consent_of(&person, &ConsentItem::Medication),
-        (Some(ConsentFlag::NotObtainable), None, None)
+        (Some(ConsentCode::NotObtainable), None, None)
     );
 }
 

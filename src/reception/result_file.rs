@@ -38,7 +38,7 @@ pub enum ResultFileError {
     #[error("not valid {encoding} text")]
     Encoding {
         /// The encoding the file declares.
-        encoding: CharacterCode,
+        encoding: CharacterCodeIdentifier,
     },
     /// The XML is malformed, or a required element is missing, or a typed value is malformed.
     #[error("malformed result file: {0}")]
@@ -47,26 +47,8 @@ pub enum ResultFileError {
     #[error("a character cannot be written in {encoding}")]
     Unencodable {
         /// The file's encoding.
-        encoding: CharacterCode,
+        encoding: CharacterCodeIdentifier,
     },
-}
-
-/// `CharacterCodeIdentifier`: the file's encoding (T1; code list OQSCD005).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CharacterCode {
-    /// `0`: UTF-8.
-    Utf8,
-    /// `1`: Shift_JIS.
-    ShiftJis,
-}
-
-impl fmt::Display for CharacterCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Utf8 => "UTF-8",
-            Self::ShiftJis => "Shift_JIS",
-        })
-    }
 }
 
 /// A code list whose values are digits (or short codes) written as text.
@@ -118,7 +100,7 @@ macro_rules! code_list {
 }
 
 code_list!(
-    /// `CharacterCodeIdentifier` as written (see [`CharacterCode`]).
+    /// `CharacterCodeIdentifier`: the file's encoding (T1; code list OQSCD005).
     CharacterCodeIdentifier {
         /// `0`: UTF-8.
         Utf8 = "0",
@@ -127,21 +109,12 @@ code_list!(
     }
 );
 
-impl From<CharacterCodeIdentifier> for CharacterCode {
-    fn from(identifier: CharacterCodeIdentifier) -> Self {
-        match identifier {
-            CharacterCodeIdentifier::Utf8 => Self::Utf8,
-            CharacterCodeIdentifier::ShiftJis => Self::ShiftJis,
-        }
-    }
-}
-
-impl From<CharacterCode> for CharacterCodeIdentifier {
-    fn from(code: CharacterCode) -> Self {
-        match code {
-            CharacterCode::Utf8 => Self::Utf8,
-            CharacterCode::ShiftJis => Self::ShiftJis,
-        }
+impl fmt::Display for CharacterCodeIdentifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Utf8 => "UTF-8",
+            Self::ShiftJis => "Shift_JIS",
+        })
     }
 }
 
@@ -177,68 +150,61 @@ code_list!(
     }
 );
 
-code_list!(
-    /// A consent flag (`…ConsFlg`): the consent code list of T2 (OQSCD016; the high-cost
-    /// limit's own list, OQSCD001, has `0` and `1` only).
-    ConsentFlag {
-        /// `0` 同意なし.
-        NotGiven = "0",
-        /// `1` 同意あり.
-        Given = "1",
-        /// `2` 同意有効期限切れ.
-        Expired = "2",
-        /// `3` 同意取得困難.
-        NotObtainable = "3",
-    }
-);
+/// A code the outcome types already know, written as its digit: the consent flags
+/// (`…ConsFlg`, [`ConsentCode`]: the code list of T2, OQSCD016; the high-cost limit's own list,
+/// OQSCD001, has `0` and `1` only) and `PrescriptionIssueSelect` ([`PrescriptionIssue`], T4).
+trait DigitCode: Sized + Copy {
+    fn digit(self) -> u8;
+    fn from_digit(digit: u8) -> Option<Self>;
+}
 
-impl From<ConsentCode> for ConsentFlag {
-    fn from(code: ConsentCode) -> Self {
-        match code {
-            ConsentCode::NotGiven => Self::NotGiven,
-            ConsentCode::Given => Self::Given,
-            ConsentCode::Expired => Self::Expired,
-            ConsentCode::NotObtainable => Self::NotObtainable,
-        }
+impl DigitCode for ConsentCode {
+    fn digit(self) -> u8 {
+        Self::digit(self)
+    }
+    fn from_digit(digit: u8) -> Option<Self> {
+        Self::from_digit(digit)
     }
 }
 
-impl From<ConsentFlag> for ConsentCode {
-    fn from(flag: ConsentFlag) -> Self {
-        match flag {
-            ConsentFlag::NotGiven => Self::NotGiven,
-            ConsentFlag::Given => Self::Given,
-            ConsentFlag::Expired => Self::Expired,
-            ConsentFlag::NotObtainable => Self::NotObtainable,
-        }
+impl DigitCode for PrescriptionIssue {
+    fn digit(self) -> u8 {
+        Self::digit(self)
+    }
+    fn from_digit(digit: u8) -> Option<Self> {
+        Self::from_digit(digit)
     }
 }
 
-code_list!(
-    /// `PrescriptionIssueSelect` (T4; OQSCD017).
-    PrescriptionIssueSelect {
-        /// `1`: 電子処方箋.
-        Electronic = "1",
-        /// `2`: 紙の処方箋.
-        Paper = "2",
-    }
-);
+/// Serde for an optional [`DigitCode`] element (absent elements are `None` by `default`).
+mod digit_code {
+    use alloc::string::String;
 
-impl From<PrescriptionIssue> for PrescriptionIssueSelect {
-    fn from(issue: PrescriptionIssue) -> Self {
-        match issue {
-            PrescriptionIssue::Electronic => Self::Electronic,
-            PrescriptionIssue::Paper => Self::Paper,
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::DigitCode;
+
+    pub(super) fn serialize<S: Serializer, T: DigitCode>(
+        value: &Option<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(code) => serializer.serialize_str(&alloc::format!("{}", code.digit())),
+            None => serializer.serialize_none(),
         }
     }
-}
 
-impl From<PrescriptionIssueSelect> for PrescriptionIssue {
-    fn from(select: PrescriptionIssueSelect) -> Self {
-        match select {
-            PrescriptionIssueSelect::Electronic => Self::Electronic,
-            PrescriptionIssueSelect::Paper => Self::Paper,
-        }
+    pub(super) fn deserialize<'de, D: Deserializer<'de>, T: DigitCode>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let trimmed = text.trim();
+        (trimmed.len() == 1)
+            .then(|| trimmed.parse::<u8>().ok())
+            .flatten()
+            .and_then(T::from_digit)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(alloc::format!("unknown code {text:?}")))
     }
 }
 
@@ -394,8 +360,8 @@ pub struct MessageBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualification_validity: Option<String>,
     /// `PrescriptionIssueSelect`: the patient's prescription answer (T4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prescription_issue_select: Option<PrescriptionIssueSelect>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub prescription_issue_select: Option<PrescriptionIssue>,
     /// `ResultList`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_list: Option<ResultList>,
@@ -460,42 +426,42 @@ pub struct QualificationResult {
     pub reason_of_loss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insurer_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit_application_certificate_related_cons_flg: Option<ConsentFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub limit_application_certificate_related_cons_flg: Option<ConsentCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_application_certificate_related_cons_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub specific_diseases_certificate_related_cons_flg: Option<ConsentFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub specific_diseases_certificate_related_cons_flg: Option<ConsentCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub specific_diseases_certificate_related_cons_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub specific_health_checkups_info_cons_flg: Option<ConsentFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub specific_health_checkups_info_cons_flg: Option<ConsentCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub specific_health_checkups_info_cons_time: Option<FileTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub specific_health_checkups_info_available_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pharmacists_info_cons_flg: Option<ConsentFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub pharmacists_info_cons_flg: Option<ConsentCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pharmacists_info_cons_time: Option<FileTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pharmacists_info_available_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diagnosis_info_cons_flg: Option<ConsentFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub diagnosis_info_cons_flg: Option<ConsentCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis_info_cons_time: Option<FileTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis_info_available_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation_info_cons_flg: Option<ConsentFlag>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub operation_info_cons_flg: Option<ConsentCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_info_cons_time: Option<FileTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_info_available_time: Option<FileTime>,
     /// `PrescriptionIssueSelect` where a terminal writes it in the result rather than the
     /// body (one reader's model does).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prescription_issue_select: Option<PrescriptionIssueSelect>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "digit_code")]
+    pub prescription_issue_select: Option<PrescriptionIssue>,
 }
 
 /// One national consent category's part of a result: its flag, when it was answered, and
@@ -504,7 +470,7 @@ pub struct QualificationResult {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CategoryConsent {
     /// `…ConsFlg`.
-    pub flag: Option<ConsentFlag>,
+    pub flag: Option<ConsentCode>,
     /// `…ConsTime`.
     pub time: Option<FileTime>,
     /// `…AvailableTime`.
@@ -612,23 +578,18 @@ impl QualificationResult {
             ConsentStatus::Given(record) => {
                 for answer in &record.answers {
                     let flag = if answer.agreed {
-                        ConsentFlag::Given
+                        ConsentCode::Given
                     } else {
-                        ConsentFlag::NotGiven
+                        ConsentCode::NotGiven
                     };
-                    // The two certificate categories have no viewing window.
-                    let has_window = !matches!(
-                        answer.item,
-                        ConsentItem::LimitApplicationCertificate
-                            | ConsentItem::SpecificDiseasesCertificate
-                    );
+                    // (The two certificate categories have no viewing window: `set_consent`
+                    // has nowhere to put one.)
                     self.set_consent(
                         &answer.item,
                         CategoryConsent {
                             flag: Some(flag),
                             time: Some(FileTime(answer.at)),
-                            available: (answer.agreed && has_window)
-                                .then_some(FileTime(record.available_until)),
+                            available: answer.agreed.then_some(FileTime(record.available_until)),
                         },
                     );
                 }
@@ -640,9 +601,9 @@ impl QualificationResult {
                 };
                 for item in &ConsentItem::NATIONAL {
                     let flag = if *item == ConsentItem::LimitApplicationCertificate {
-                        ConsentFlag::NotGiven
+                        ConsentCode::NotGiven
                     } else {
-                        ConsentFlag::NotObtainable
+                        ConsentCode::NotObtainable
                     };
                     self.set_consent(
                         item,
@@ -659,7 +620,7 @@ impl QualificationResult {
                     self.set_consent(
                         item,
                         CategoryConsent {
-                            flag: Some(ConsentFlag::NotGiven),
+                            flag: Some(ConsentCode::NotGiven),
                             time: None,
                             available: None,
                         },
@@ -673,29 +634,29 @@ impl QualificationResult {
 impl MessageBody {
     /// Records the visit's prescription answer (`PrescriptionIssueSelect`), if there was one.
     pub fn record_prescription(&mut self, outcome: &Outcome) {
-        self.prescription_issue_select = outcome.prescription.map(Into::into);
+        self.prescription_issue_select = outcome.prescription;
     }
 
     /// The prescription answer, from the body or from the first result that carries one.
     #[must_use]
     pub fn prescription(&self) -> Option<PrescriptionIssue> {
-        self.prescription_issue_select
-            .or_else(|| {
-                self.result_list.as_ref().and_then(|list| {
-                    list.results
-                        .iter()
-                        .find_map(|result| result.prescription_issue_select)
-                })
+        self.prescription_issue_select.or_else(|| {
+            self.result_list.as_ref().and_then(|list| {
+                list.results
+                    .iter()
+                    .find_map(|result| result.prescription_issue_select)
             })
-            .map(Into::into)
+        })
     }
 }
 
 /// The XML declaration's encoding name for a character code.
-const fn declaration(encoding: CharacterCode) -> &'static str {
+const fn declaration(encoding: CharacterCodeIdentifier) -> &'static str {
     match encoding {
-        CharacterCode::Utf8 => "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n",
-        CharacterCode::ShiftJis => {
+        CharacterCodeIdentifier::Utf8 => {
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+        }
+        CharacterCodeIdentifier::ShiftJis => {
             "<?xml version=\"1.0\" encoding=\"Shift_JIS\" standalone=\"no\"?>\n"
         }
     }
@@ -703,14 +664,14 @@ const fn declaration(encoding: CharacterCode) -> &'static str {
 
 /// The `CharacterCodeIdentifier` written in the raw bytes, if any (its digit is ASCII in both
 /// encodings, and `<` is never the second byte of a Shift_JIS character).
-fn identifier_in(bytes: &[u8]) -> Option<CharacterCode> {
+fn identifier_in(bytes: &[u8]) -> Option<CharacterCodeIdentifier> {
     const TAG: &[u8] = b"<CharacterCodeIdentifier>";
     let start = bytes.windows(TAG.len()).position(|window| window == TAG)?;
     let rest = bytes.get(start.checked_add(TAG.len())?..)?;
     let digit = rest.iter().find(|byte| !byte.is_ascii_whitespace())?;
     match digit {
-        b'0' => Some(CharacterCode::Utf8),
-        b'1' => Some(CharacterCode::ShiftJis),
+        b'0' => Some(CharacterCodeIdentifier::Utf8),
+        b'1' => Some(CharacterCodeIdentifier::ShiftJis),
         _ => None,
     }
 }
@@ -742,18 +703,18 @@ impl EligibilityResult {
     /// typed value out of its list (a date that does not exist, an unknown consent flag).
     pub fn parse(bytes: &[u8]) -> Result<Self, ResultFileError> {
         let encoding = identifier_in(bytes).unwrap_or(if declared_shift_jis(bytes) {
-            CharacterCode::ShiftJis
+            CharacterCodeIdentifier::ShiftJis
         } else {
-            CharacterCode::Utf8
+            CharacterCodeIdentifier::Utf8
         });
         let text = match encoding {
-            CharacterCode::Utf8 => {
+            CharacterCodeIdentifier::Utf8 => {
                 let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
                 core::str::from_utf8(bytes)
                     .map_err(|_| ResultFileError::Encoding { encoding })?
                     .to_owned()
             }
-            CharacterCode::ShiftJis => {
+            CharacterCodeIdentifier::ShiftJis => {
                 let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
                 if had_errors {
                     return Err(ResultFileError::Encoding { encoding });
@@ -773,14 +734,14 @@ impl EligibilityResult {
     /// [`ResultFileError::Unencodable`] when a text has a character Shift_JIS cannot write;
     /// [`ResultFileError::Malformed`] if the model cannot be written as XML.
     pub fn to_xml(&self) -> Result<Vec<u8>, ResultFileError> {
-        let encoding = CharacterCode::from(self.header.character_code_identifier);
+        let encoding = self.header.character_code_identifier;
         let mut text = String::from(declaration(encoding));
         let body = quick_xml::se::to_string(self)
             .map_err(|error| ResultFileError::Malformed(alloc::format!("{error}")))?;
         text.push_str(&body);
         match encoding {
-            CharacterCode::Utf8 => Ok(text.into_bytes()),
-            CharacterCode::ShiftJis => {
+            CharacterCodeIdentifier::Utf8 => Ok(text.into_bytes()),
+            CharacterCodeIdentifier::ShiftJis => {
                 let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
                 if had_errors {
                     return Err(ResultFileError::Unencodable { encoding });
