@@ -22,7 +22,7 @@ fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -
     let mut facility = Facility::new(
         "admin",
         &SecretBytes::from("bench-admin-pw"),
-        [1; 16],
+        onshi::sim::facility_keys(),
         now,
         HashCost::FAST_FOR_TESTS,
     )
@@ -38,7 +38,8 @@ fn context(mode: ReaderMode, capabilities: ReaderCapabilities, now: Timestamp) -
     facility
         .set_reader_mode(&admin, ReaderId::new(1), mode, now)
         .expect("mode");
-    ReaderContext::from_facility(&facility, ReaderId::new(1), capabilities)
+    facility
+        .begin_visit(ReaderId::new(1), capabilities)
         .expect("context")
         .with_trust(onshi::sim::trust_anchors())
 }

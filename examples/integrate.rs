@@ -57,7 +57,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let persona = Persona::Standard;
     let mut reader = MyReader(VirtualReader::new());
     let mut matcher = MyMatcher;
-    // From the facility's settings in a product (`ReaderContext::from_facility`).
+    // In a product the facility makes it (`Facility::begin_visit`) and takes the visit back
+    // when it is over (`Facility::finish`).
     let context = ReaderContext {
         reader: ReaderId::new(1),
         mode: ReaderMode::Unattended,

@@ -17,8 +17,8 @@ use onshi::face::FaceCapture;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
     AuditEvent, CardIdentity, ConsentSettings, InputRejected, MethodChoice, Outcome,
-    PrescriptionIssue, ReaderContext, ReceptionUi, Screen, StaffId, StaffNotice, UserInput, Visit,
-    VisitEvent, VisitResult, VisitSettings, VisitStage, run_visit,
+    PrescriptionIssue, ReceptionUi, Screen, StaffId, StaffNotice, UserInput, Visit, VisitEvent,
+    VisitResult, VisitSettings, VisitStage, run_visit,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
@@ -207,7 +207,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut facility = Facility::new(
         "admin",
         &SecretBytes::from(ADMIN_PASSWORD),
-        [0x5A; 16],
+        onshi::sim::facility_keys(),
         opening,
         HashCost::FAST_FOR_TESTS,
     )?;
@@ -217,12 +217,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("the admin account logs in as admin".into());
     };
     facility.add_reader(&admin, READER, opening)?;
-    facility.set_staff_passcode(
-        &admin,
-        &SecretBytes::from(STAFF_PASSCODE),
-        [0xA5; 16],
-        opening,
-    )?;
+    facility.set_staff_passcode(&admin, &SecretBytes::from(STAFF_PASSCODE), opening)?;
 
     // The reader's OCR reads 照合番号B off the card face: in unattended mode the visit reads
     // the chip photo with it before it shows the choices.
@@ -511,10 +506,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let tries_before = card.pin_remaining(PinSlot::UserAuth);
         let mut reader = VirtualReader::new();
         reader.insert(card);
-        let context =
-            ReaderContext::from_facility(&facility, READER, ReaderCapabilities::SHORT_ONLY)
-                .ok_or("reader context")?
-                .with_trust(onshi::sim::trust_anchors());
+        let context = facility
+            .begin_visit(READER, ReaderCapabilities::SHORT_ONLY)?
+            .with_trust(onshi::sim::trust_anchors());
         // Each visit's challenge: 32 fresh bytes from the operating system, never reused.
         let mut random = [0u8; 32];
         getrandom::fill(&mut random)?;
@@ -528,7 +522,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             ..VisitSettings::default()
         };
-        let visit = Visit::new(context, settings, arrives, challenge);
+        let mut visit = Visit::new(context, settings, arrives, challenge);
         let mut ui = DemoUi {
             now: arrives,
             acts: patient.acts.into(),
@@ -537,7 +531,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             card_to_confirm: None,
             rejected: 0,
         };
-        let outcome = run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut ui);
+        let outcome = run_visit(&mut visit, &mut reader, &mut VirtualFaceMatcher, &mut ui);
+        // Handed back: its wrong staff passcodes count toward the facility's lock.
+        facility.finish(&visit, outcome.finished_at)?;
         println!("  → outcome: {}", outcome.result);
         let (identity, consent, prescription) = describe(&outcome);
         if outcome.certificate_renewal_alert {
@@ -552,7 +548,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .filter(|e| matches!(e.event, VisitEvent::StaffPasscodeRejected { .. }))
             .count();
-        outcome.record_in(&mut facility);
         if passcode_failures > 0 {
             println!(
                 "  (audit: {passcode_failures} wrong staff passcode entered; the passcode is never logged)"

@@ -21,8 +21,8 @@ use onshi::face::FaceMatcher;
 use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
     CardIdentity, ConsentSettings, ConsentStatus, Input, InputRejected, MethodChoice, Outcome,
-    Output, PrescriptionIssue, ReaderContext, StaffId, StaffNotice, UserInput, Visit, VisitResult,
-    VisitSettings, VisitStage,
+    Output, PrescriptionIssue, StaffId, StaffNotice, UserInput, Visit, VisitResult, VisitSettings,
+    VisitStage,
 };
 use onshi::sim::{
     Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder, capture_of_someone_else,
@@ -351,7 +351,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut facility = Facility::new(
             "trainer",
             &SecretBytes::from("training-admin"),
-            [1; 16],
+            onshi::sim::facility_keys(),
             start,
             HashCost::FAST_FOR_TESTS,
         )?;
@@ -362,11 +362,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         facility.add_reader(&admin, READER, start)?;
         facility.set_reader_mode(&admin, READER, scenario.mode, start)?;
-        facility.set_staff_passcode(&admin, &SecretBytes::from(PASSCODE), [2; 16], start)?;
-        let context =
-            ReaderContext::from_facility(&facility, READER, ReaderCapabilities::SHORT_ONLY)
-                .ok_or("reader")?
-                .with_trust(onshi::sim::trust_anchors());
+        facility.set_staff_passcode(&admin, &SecretBytes::from(PASSCODE), start)?;
+        let context = facility
+            .begin_visit(READER, ReaderCapabilities::SHORT_ONLY)?
+            .with_trust(onshi::sim::trust_anchors());
 
         let card = scenario.persona.card(date);
         let before = card.pin_remaining(PinSlot::UserAuth);

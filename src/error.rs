@@ -26,7 +26,7 @@ pub use crate::card::CardFile;
 use crate::card::authenticity::AuthenticityError;
 use crate::card::{Application, PinFormatError, PinKind, PinSlot};
 #[cfg(feature = "reception")]
-use crate::facility::FacilityError;
+use crate::facility::{FacilityError, StoreError};
 use crate::reader::TransportError;
 #[cfg(feature = "reception")]
 use crate::reception::RejectReason;
@@ -157,6 +157,21 @@ impl Error {
                 FacilityError::Hashing => "facility.hashing",
                 FacilityError::NotAnAdmin => "facility.not_an_admin",
                 FacilityError::ConfigOutOfRange => "facility.config_out_of_range",
+                FacilityError::LoginThrottled { .. } => "facility.login_throttled",
+                FacilityError::AccountLocked => "facility.account_locked",
+                FacilityError::AccountNotLocked => "facility.account_not_locked",
+                FacilityError::WeakPepper => "facility.weak_pepper",
+                FacilityError::WrongPepper => "facility.wrong_pepper",
+                FacilityError::RandomUnavailable => "facility.random_unavailable",
+                FacilityError::VisitNotFinished => "facility.visit_not_finished",
+                FacilityError::UnknownVisit => "facility.unknown_visit",
+                FacilityError::StoreMismatch => "facility.store_mismatch",
+                FacilityError::Store(StoreError::Unavailable) => "facility.store_unavailable",
+                FacilityError::Store(StoreError::Corrupt) => "facility.store_corrupt",
+                FacilityError::Store(StoreError::NewerSchema { .. }) => {
+                    "facility.store_newer_schema"
+                }
+                FacilityError::Store(StoreError::Conflict) => "facility.store_conflict",
             },
         }
     }

@@ -154,6 +154,11 @@
 
 extern crate alloc;
 
+/// The README's Rust code (its quick start), compiled as a doctest.
+#[cfg(all(doctest, feature = "sqlite"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeQuickStart;
+
 pub mod apdu;
 pub mod card;
 pub mod error;

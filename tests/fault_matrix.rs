@@ -36,7 +36,7 @@ use common::{morning, today};
 use onshi::apdu::Command;
 use onshi::card::{Application, Card, Pin, PinKind, PinSlot, PinStatus, VerifyOutcome, jpki};
 use onshi::face::FaceCapture;
-use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session};
+use onshi::facility::{AdminSession, Facility, HashCost, ReaderId, ReaderMode, Session};
 use onshi::reception::{
     AuditEvent, IdentityMethod, InputRejected, Outcome, ReaderContext, ReceptionUi, Screen,
     StaffId, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings, VisitStage,
@@ -606,32 +606,50 @@ fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-fn context(mode: ReaderMode) -> ReaderContext {
-    let now = morning();
-    let mut facility = Facility::new(
-        "admin",
-        &SecretBytes::from("admin-password-1"),
-        [1; 16],
-        now,
-        HashCost::FAST_FOR_TESTS,
-    )
-    .unwrap();
-    let Session::Admin(admin) = facility
-        .login("admin", &SecretBytes::from("admin-password-1"), now)
-        .unwrap()
-    else {
-        panic!("admin")
-    };
-    facility.add_reader(&admin, ReaderId::new(1), now).unwrap();
-    facility
-        .set_reader_mode(&admin, ReaderId::new(1), mode, now)
+/// A facility with one reader in a scenario's mode and the staff passcode set.
+struct Site {
+    facility: Facility,
+    admin: AdminSession,
+}
+
+impl Site {
+    fn new(mode: ReaderMode) -> Self {
+        let now = morning();
+        let mut facility = Facility::new(
+            "admin",
+            &SecretBytes::from("admin-password-1"),
+            onshi::sim::facility_keys(),
+            now,
+            HashCost::FAST_FOR_TESTS,
+        )
         .unwrap();
-    facility
-        .set_staff_passcode(&admin, &SecretBytes::from("4321"), [2; 16], now)
-        .unwrap();
-    ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-        .unwrap()
-        .with_trust(onshi::sim::trust_anchors())
+        let Session::Admin(admin) = facility
+            .login("admin", &SecretBytes::from("admin-password-1"), now)
+            .unwrap()
+        else {
+            panic!("admin")
+        };
+        facility.add_reader(&admin, ReaderId::new(1), now).unwrap();
+        facility
+            .set_reader_mode(&admin, ReaderId::new(1), mode, now)
+            .unwrap();
+        facility
+            .set_staff_passcode(&admin, &SecretBytes::from("4321"), now)
+            .unwrap();
+        Self { facility, admin }
+    }
+
+    /// A fresh visit's context, with all its staff passcode attempts: each case starts where
+    /// the baseline did (the admin clears what earlier cases held or counted).
+    fn context(&mut self) -> ReaderContext {
+        self.facility
+            .unlock_staff_passcode(&self.admin, morning())
+            .unwrap();
+        self.facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors())
+    }
 }
 
 /// What one case did.
@@ -641,7 +659,7 @@ struct Run {
     patient: Patient,
 }
 
-fn run(scenario: &Scenario, context: &ReaderContext, plan: Vec<(usize, FaultKind)>) -> Run {
+fn run(scenario: &Scenario, site: &mut Site, plan: Vec<(usize, FaultKind)>) -> Run {
     let spare = if scenario.persona == Persona::OneTryLeft {
         Persona::Standard
     } else {
@@ -661,13 +679,18 @@ fn run(scenario: &Scenario, context: &ReaderContext, plan: Vec<(usize, FaultKind
         stalls: Vec::new(),
         events: Vec::new(),
     };
-    let visit = Visit::new(
-        context.clone(),
+    let mut visit = Visit::new(
+        site.context(),
         VisitSettings::default(),
         morning(),
         onshi::card::authenticity::Challenge::from_random_bytes([0x55; 32]),
     );
-    let outcome = run_visit(visit, &mut reader, &mut VirtualFaceMatcher, &mut patient);
+    let outcome = run_visit(
+        &mut visit,
+        &mut reader,
+        &mut VirtualFaceMatcher,
+        &mut patient,
+    );
     Run {
         reader,
         outcome,
@@ -886,8 +909,8 @@ fn visit_matrix(half: usize) {
         .enumerate()
         .filter(|(i, _)| i % 2 == half)
     {
-        let context = context(scenario.mode);
-        let baseline = run(&scenario, &context, Vec::new());
+        let mut site = Site::new(scenario.mode);
+        let baseline = run(&scenario, &mut site, Vec::new());
         let base_violations = violations(&baseline, &|id| persona_of(&scenario, id));
         let method = match &baseline.outcome.result {
             VisitResult::Confirmed { identity, .. } => Some(match identity {
@@ -919,7 +942,7 @@ fn visit_matrix(half: usize) {
         let window = if long && pin_scenario { 3 } else { 0 };
         for plan in plans(baseline.reader.transmissions + 2, window) {
             cases += 1;
-            let case = run(&scenario, &context, plan.clone());
+            let case = run(&scenario, &mut site, plan.clone());
             lies += usize::from(case.reader.answered_for_card);
             for violation in violations(&case, &|id| persona_of(&scenario, id)) {
                 failures.push(format!("{} / {plan:?}: {violation}", scenario.name));

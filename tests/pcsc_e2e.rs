@@ -232,7 +232,7 @@ fn pin_only_visit_trusting(
         legacy_reminder_seconds: 30 * 60,
         trust,
     };
-    let visit = Visit::new(
+    let mut visit = Visit::new(
         context,
         VisitSettings::default(),
         common::morning(),
@@ -244,7 +244,7 @@ fn pin_only_visit_trusting(
         events: Vec::new(),
     };
     let outcome = run_visit(
-        visit,
+        &mut visit,
         reader,
         &mut onshi::sim::VirtualFaceMatcher,
         &mut patient,

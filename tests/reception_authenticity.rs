@@ -167,13 +167,10 @@ fn turning_the_pin_key_proof_off_lets_a_fake_pin_card_through() {
 }
 
 fn context(mode: ReaderMode, trust: TrustAnchors) -> ReaderContext {
-    ReaderContext::from_facility(
-        &facility(mode),
-        ReaderId::new(1),
-        ReaderCapabilities::SHORT_ONLY,
-    )
-    .unwrap()
-    .with_trust(trust)
+    facility(mode)
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(trust)
 }
 
 #[test]

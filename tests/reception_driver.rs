@@ -11,9 +11,8 @@ use common::{morning, today};
 use onshi::face::FaceCapture;
 use onshi::facility::{ReaderId, ReaderMode};
 use onshi::reception::{
-    ConsentStatus, EndReason, IdentityMethod, InputKind, InputRejected, MethodChoice,
-    ReaderContext, ReceptionUi, RejectReason, Screen, UserInput, Visit, VisitResult, VisitSettings,
-    VisitStage, run_visit,
+    ConsentStatus, EndReason, IdentityMethod, InputKind, InputRejected, MethodChoice, ReceptionUi,
+    RejectReason, Screen, UserInput, Visit, VisitResult, VisitSettings, VisitStage, run_visit,
 };
 use onshi::sim::{
     HOLDER_SCORE, Persona, VirtualFaceMatcher, VirtualReader, capture_of_holder,
@@ -147,13 +146,10 @@ impl ReceptionUi for ScriptedUi {
 }
 
 fn visit(mode: ReaderMode) -> Visit {
-    let context = ReaderContext::from_facility(
-        &facility(mode),
-        ReaderId::new(1),
-        ReaderCapabilities::SHORT_ONLY,
-    )
-    .unwrap()
-    .with_trust(onshi::sim::trust_anchors());
+    let context = facility(mode)
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
     Visit::new(
         context,
         VisitSettings::default(),
@@ -184,7 +180,7 @@ fn face_visit_through_the_driver() {
         vec![capture_of_someone_else(), capture_of_holder()],
     );
     let outcome = run_visit(
-        visit(ReaderMode::Unattended),
+        &mut visit(ReaderMode::Unattended),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -221,7 +217,7 @@ fn pin_visit_through_the_driver_then_walk_away() {
         vec![],
     );
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -263,7 +259,7 @@ fn a_card_taken_away_before_the_visit_saw_it_leaves_the_visit_waiting() {
     reader.remove();
     let mut ui = ScriptedUi::new(vec![], vec![]);
     let outcome = run_visit(
-        visit(ReaderMode::Unattended),
+        &mut visit(ReaderMode::Unattended),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -325,7 +321,7 @@ fn a_try_spent_by_another_program_while_the_patient_types_is_not_compounded() {
     );
     ui.reader = Some(reader.reader.clone());
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -383,7 +379,7 @@ fn no_other_program_gets_between_the_count_and_the_verify() {
         vec![],
     );
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -429,7 +425,7 @@ fn a_reset_while_the_patient_types_asks_the_pin_again_from_the_cards_count() {
     );
     ui.reader = Some(reader.reader.clone());
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -497,7 +493,7 @@ fn a_pin_entered_as_the_card_is_swapped_is_not_sent_to_the_new_card() {
     );
     ui.reader = Some(reader.reader.clone());
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -553,7 +549,7 @@ fn a_new_card_placed_while_the_ui_waits_is_seen_before_the_next_input() {
     );
     ui.reader = Some(reader.reader.clone());
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,
@@ -578,7 +574,7 @@ fn a_card_removed_while_the_ui_waits_ends_the_visit_as_removed() {
     );
     ui.reader = Some(reader.reader.clone());
     let outcome = run_visit(
-        visit(ReaderMode::PinOnly),
+        &mut visit(ReaderMode::PinOnly),
         &mut reader,
         &mut VirtualFaceMatcher,
         &mut ui,

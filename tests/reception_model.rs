@@ -31,9 +31,8 @@ use onshi::face::{FaceCapture, MatchScore};
 use onshi::facility::{ReaderId, ReaderMode};
 use onshi::reception::{
     CardIdentity, ConsentSettings, ConsentStatus, EndReason, IdentityMethod, Input, InputKind,
-    MethodChoice, Output, PrescriptionIssue, ReaderContext, Screen, StaffCheckAvailability,
-    StaffCheckKind, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings,
-    VisitStage,
+    MethodChoice, Output, PrescriptionIssue, Screen, StaffCheckAvailability, StaffCheckKind,
+    StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings, VisitStage,
 };
 use onshi::sim::{Persona, VirtualCard};
 use onshi::time::Timestamp;
@@ -449,8 +448,8 @@ proptest! {
         ask_prescription in any::<bool>(),
         actions in prop::collection::vec(action(), 1..40),
     ) {
-        let facility = facility(mode);
-        let context = ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY).unwrap()
+        let mut facility = facility(mode);
+        let context = facility.begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY).unwrap()
 .with_trust(onshi::sim::trust_anchors());
         let mut now = morning();
         let consent = ConsentSettings { ask_prescription, ..ConsentSettings::default() };

@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::harness::{Harness, STAFF_PASSCODE, facility, secret, staff};
+use common::harness::{Harness, STAFF_PASSCODE, admin_of, facility, secret, staff};
 use onshi::facility::{ReaderId, ReaderMode};
 use onshi::reception::{
-    CardIdentity, IdentityMethod, Input, InputKind, InputRejected, MethodChoice, ReaderContext,
-    RejectReason, Screen, StaffCheckAvailability, StaffCheckKind, StaffNotice, UserInput,
-    VisitEvent, VisitSettings, VisitStage, policy::NotOffered,
+    CardIdentity, IdentityMethod, Input, InputKind, InputRejected, MethodChoice, RejectReason,
+    Screen, StaffCheckAvailability, StaffCheckKind, StaffNotice, UserInput, VisitEvent,
+    VisitSettings, VisitStage, policy::NotOffered,
 };
 use onshi::sim::Persona;
 use onshi::{CardEvent, ReaderCapabilities};
@@ -238,11 +238,11 @@ fn the_staff_check_can_be_turned_off() {
 
 #[test]
 fn no_passcode_set_means_no_staff_check() {
-    let facility = facility(ReaderMode::Unattended);
-    let mut context =
-        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors());
+    let mut facility = facility(ReaderMode::Unattended);
+    let mut context = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
     context.staff_passcode = None;
     // Even where the facility wants it on the first screen.
     let mut h = Harness::with_context(Persona::Standard, context, always());
@@ -410,11 +410,11 @@ fn legacy_visual_mode_reminds_staff() {
     h.wait(29 * 60);
     assert!(h.notices.is_empty());
     // The visit times out first (120 s), so a new one on the same reader reminds.
-    let facility = facility(ReaderMode::LegacyVisual);
-    let context =
-        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors());
+    let mut facility = facility(ReaderMode::LegacyVisual);
+    let context = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
     assert_eq!(
         context.legacy_reminder_seconds,
         facility.config().legacy_mode_reminder_seconds
@@ -435,11 +435,11 @@ fn legacy_visual_mode_reminds_staff() {
 
 #[test]
 fn the_visit_wakes_for_the_legacy_reminder() {
-    let facility = facility(ReaderMode::LegacyVisual);
-    let mut context =
-        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors());
+    let mut facility = facility(ReaderMode::LegacyVisual);
+    let mut context = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
     // The reminder is due 60 s into the visit, before its idle deadline.
     context.legacy_reminder_seconds = 60;
     let mut h = Harness::with_context(Persona::Standard, context, VisitSettings::default());
@@ -484,37 +484,44 @@ fn terminal_confirmation_is_refused_outside_legacy_mode() {
 #[test]
 fn wrong_passcodes_add_up_across_visits_until_the_lock() {
     let mut facility = facility(ReaderMode::Unattended);
-    for visit in 0..4 {
-        let context = ReaderContext::from_facility(
-            &facility,
-            ReaderId::new(1),
-            ReaderCapabilities::SHORT_ONLY,
-        )
-        .unwrap()
-        .with_trust(onshi::sim::trust_anchors());
-        let offered = context.staff_passcode.is_some();
+    // 3 attempts per visit, fewer when the lock (10 by default) is near.
+    for (visit, (attempts, failures_after)) in
+        [(3, 3), (3, 6), (3, 9), (1, 10)].into_iter().enumerate()
+    {
+        let context = facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
+        let check = context.staff_passcode.clone().unwrap();
+        assert_eq!(check.attempts_left(), attempts, "visit {visit}");
         let mut h = Harness::with_context(Persona::Standard, context, always());
         h.place_card();
-        if offered {
-            h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
-            for _ in 0..3 {
-                passcode(&mut h, "0000");
-            }
+        h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
+        for _ in 0..attempts {
+            passcode(&mut h, "0000");
         }
+        assert_eq!(check.attempts_left(), 0);
         h.send(CardEvent::Removed).unwrap();
-        h.outcome().record_in(&mut facility);
-        // 3 wrong per visit; the default lock is at 10.
+        assert_eq!(h.outcome().staff_passcode_failures, attempts);
+        facility.finish(&h.visit, h.now).unwrap();
+        assert_eq!(facility.staff_passcode_failures(), failures_after);
         assert_eq!(
             facility.staff_passcode_locked(),
-            visit >= 3,
+            visit == 3,
             "after visit {visit}"
+        );
+        // Handed back once only.
+        assert_eq!(
+            facility.finish(&h.visit, h.now),
+            Err(onshi::facility::FacilityError::UnknownVisit)
         );
     }
     // Locked: the next visit does not offer the staff check at all.
-    let context =
-        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors());
+    let context = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
+    assert!(context.staff_passcode.is_none());
     let mut h = Harness::with_context(Persona::Standard, context, always());
     h.place_card();
     assert_eq!(
@@ -523,6 +530,55 @@ fn wrong_passcodes_add_up_across_visits_until_the_lock() {
             options: vec![MethodChoice::Face, MethodChoice::Pin],
             pin_tries_left: Some(3)
         }
+    );
+}
+
+#[test]
+fn a_reused_context_shares_its_attempts_and_a_forgotten_visit_keeps_them_counted() {
+    let mut facility = facility(ReaderMode::Unattended);
+    let context = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
+    // A vendor reuses the context for visit after visit and never hands them back: 3
+    // attempts in all, not 3 per visit.
+    let mut tried = 0;
+    for _ in 0..40 {
+        let mut h = Harness::with_context(Persona::Standard, context.clone(), always());
+        h.place_card();
+        if h.send(UserInput::Choose(MethodChoice::StaffCheck)).is_ok()
+            && h.stage() != VisitStage::ChoosingMethod
+        {
+            while matches!(h.stage(), VisitStage::StaffPasscode { .. }) {
+                passcode(&mut h, "0000");
+                tried += 1;
+            }
+        }
+    }
+    assert_eq!(tried, 3);
+    // The 3 held attempts still count: with 10 to the lock, 7 are left for other visits.
+    let mut held = 0;
+    while let Some(check) = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .staff_passcode
+    {
+        held += u32::from(check.attempts_left());
+    }
+    assert_eq!(held, 7);
+    assert_eq!(facility.open_visits(), 4);
+    // An admin's new passcode clears the lock and the held attempts.
+    let admin = admin_of(&mut facility);
+    facility
+        .set_staff_passcode(&admin, &secret("9999"), common::morning())
+        .unwrap();
+    assert_eq!(facility.open_visits(), 0);
+    assert!(
+        facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .staff_passcode
+            .is_some()
     );
 }
 
@@ -564,11 +620,11 @@ fn legacy_visual_mode_takes_no_verification_number_b() {
 fn nothing_left_to_offer_ends_the_visit_without_an_empty_choice_screen() {
     // A card with no PIN set (顔認証マイナンバーカード) on a PIN-only reader with no staff
     // passcode: no method at all.
-    let facility = facility(ReaderMode::PinOnly);
-    let mut context =
-        ReaderContext::from_facility(&facility, ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors());
+    let mut facility = facility(ReaderMode::PinOnly);
+    let mut context = facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
     context.staff_passcode = None;
     let mut h = Harness::with_context(Persona::FaceAuthCard, context, VisitSettings::default());
     h.place_card();
@@ -599,32 +655,29 @@ fn a_passcode_from_the_national_system_works_at_the_reader_and_its_change_too() 
     // The terminal fetched the passcode from the national system (T6), then a new one.
     let now = onshi::time::Timestamp::from_jst(2026, 11, 27, 9, 0, 0).unwrap();
     facility
-        .receive_staff_passcode(&secret("2468"), [3; 16], now)
+        .receive_staff_passcode(&secret("2468"), now)
         .unwrap();
-    let visit_with = |facility: &onshi::facility::Facility, code: &str| {
-        let context = ReaderContext::from_facility(
-            facility,
-            ReaderId::new(1),
-            ReaderCapabilities::SHORT_ONLY,
-        )
-        .unwrap()
-        .with_trust(onshi::sim::trust_anchors());
+    // Each visit handed back, as a product does.
+    let visit_with = |facility: &mut onshi::facility::Facility, code: &str| {
+        let context = facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
         let mut h = Harness::with_context(Persona::Standard, context, always());
         h.place_card();
         h.send(UserInput::Choose(MethodChoice::StaffCheck)).unwrap();
         passcode(&mut h, code);
-        h
+        let stage = h.stage();
+        h.send(CardEvent::Removed).unwrap();
+        facility.finish(&h.visit, h.now).unwrap();
+        (stage, h.outcome().staff_passcode_failures)
     };
     // The facility's old passcode no longer opens the check; the national one does.
-    let h = visit_with(&facility, STAFF_PASSCODE);
-    assert!(h.saw(|e| matches!(e, VisitEvent::StaffPasscodeRejected { failures: 1, .. })));
-    let h = visit_with(&facility, "2468");
-    assert_eq!(h.stage(), VisitStage::Consent);
+    assert_eq!(visit_with(&mut facility, STAFF_PASSCODE).1, 1);
+    assert_eq!(visit_with(&mut facility, "2468").0, VisitStage::Consent);
     facility
-        .receive_staff_passcode(&secret("1357"), [4; 16], now)
+        .receive_staff_passcode(&secret("1357"), now)
         .unwrap();
-    let h = visit_with(&facility, "2468");
-    assert!(h.saw(|e| matches!(e, VisitEvent::StaffPasscodeRejected { failures: 1, .. })));
-    let h = visit_with(&facility, "1357");
-    assert_eq!(h.stage(), VisitStage::Consent);
+    assert_eq!(visit_with(&mut facility, "2468").1, 1);
+    assert_eq!(visit_with(&mut facility, "1357").0, VisitStage::Consent);
 }

@@ -27,13 +27,15 @@
 //! Set `ONSHI_FUZZ_TRACE=1` to print what a script does (to check a seed).
 #![no_main]
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use onshi::apdu::Command;
 use onshi::card::{Application, Pin, PinKind, PinSlot, Span, jpki};
 use onshi::face::{FaceMatchError, FacePolicy, MatchScore};
-use onshi::facility::{Facility, HashCost, ReaderId, ReaderMode, Session, StaffPasscodeCheck};
+use onshi::facility::{
+    AdminSession, Facility, HashCost, ReaderId, ReaderMode, Session, StaffPasscodeCheck,
+};
 use onshi::reception::{
     CardIdentity, ConsentSettings, ConsentStatus, IdentityMethod, Input, InputKind, MethodChoice,
     Output, PrescriptionIssue, ReaderContext, Screen, SmartphonePlatform, StaffCheckAvailability,
@@ -58,31 +60,45 @@ fn today() -> Date {
     Date::new(2026, 11, 27).expect("valid date")
 }
 
-/// The facility's passcode check (hashing it is slow: once per process).
+/// A staff passcode check with its 3 attempts, fresh for each input: one facility per
+/// process (hashing is slow), whose held attempts an admin clears before each visit.
 fn passcode_check() -> StaffPasscodeCheck {
-    static CHECK: OnceLock<StaffPasscodeCheck> = OnceLock::new();
-    CHECK
-        .get_or_init(|| {
-            let now = Timestamp::from_unix_seconds(1_795_737_600);
-            let mut facility = Facility::new(
-                "admin",
-                &SecretBytes::from("fuzz-admin-pw"),
-                [1; 16],
-                now,
-                HashCost::FAST_FOR_TESTS,
-            )
-            .expect("facility");
-            let Ok(Session::Admin(admin)) =
-                facility.login("admin", &SecretBytes::from("fuzz-admin-pw"), now)
-            else {
-                panic!("admin login");
-            };
-            facility
-                .set_staff_passcode(&admin, &SecretBytes::from(PASSCODE), [2; 16], now)
-                .expect("passcode");
-            facility.staff_passcode_check().expect("a passcode is set")
-        })
-        .clone()
+    static FACILITY: OnceLock<Mutex<(Facility, AdminSession)>> = OnceLock::new();
+    let now = Timestamp::from_unix_seconds(1_795_737_600);
+    let facility = FACILITY.get_or_init(|| {
+        let mut facility = Facility::new(
+            "admin",
+            &SecretBytes::from("fuzz-admin-pw"),
+            onshi::sim::facility_keys(),
+            now,
+            HashCost::FAST_FOR_TESTS,
+        )
+        .expect("facility");
+        let Ok(Session::Admin(admin)) =
+            facility.login("admin", &SecretBytes::from("fuzz-admin-pw"), now)
+        else {
+            panic!("admin login");
+        };
+        facility
+            .add_reader(&admin, ReaderId::new(1), now)
+            .expect("reader");
+        facility
+            .set_staff_passcode(&admin, &SecretBytes::from(PASSCODE), now)
+            .expect("passcode");
+        Mutex::new((facility, admin))
+    });
+    let mut guard = facility
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (facility, admin) = &mut *guard;
+    facility
+        .unlock_staff_passcode(admin, now)
+        .expect("the admin session does not expire: the time stands still");
+    facility
+        .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+        .expect("reader 1")
+        .staff_passcode
+        .expect("a passcode is set")
 }
 
 /// A valid user-authentication certificate, for the iPhone input.

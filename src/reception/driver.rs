@@ -52,7 +52,7 @@ pub trait ReceptionUi {
 /// react to the card at once drives [`Visit`] from its own event loop. Commands marked exclusive are
 /// sent while the card is this program's alone. Each command is transmitted once; a transport
 /// error is passed to the visit, which never resends a VERIFY.
-pub fn run_visit<R, M, U>(mut visit: Visit, reader: &mut R, matcher: &mut M, ui: &mut U) -> Outcome
+pub fn run_visit<R, M, U>(visit: &mut Visit, reader: &mut R, matcher: &mut M, ui: &mut U) -> Outcome
 where
     R: CardReader + ?Sized,
     M: FaceMatcher + ?Sized,

@@ -26,6 +26,7 @@ use crate::card::authenticity::VerifiedCardFace;
 use crate::card::{FreshRetryCount, Pin, PinKind, SmartphonePlatform, VerifyPin};
 use crate::face::{FaceMatchError, FacePolicy, MatchScore};
 use crate::facility::StaffPasscodeCheck;
+use crate::facility::visits::PasscodeAttempt;
 use crate::time::Timestamp;
 
 /// Proof that the patient's identity was checked. Made only by the checks.
@@ -315,20 +316,26 @@ impl StaffCheck {
         check: &StaffPasscodeCheck,
         now: Timestamp,
     ) -> StaffCheckResult {
-        if check.matches(passcode) {
-            return StaffCheckResult::Confirmed(IdentityEvidence {
+        match check.attempt(passcode) {
+            PasscodeAttempt::Accepted => StaffCheckResult::Confirmed(IdentityEvidence {
                 method: IdentityMethod::StaffCheck {
                     staff_id,
                     kind: StaffCheckKind::OnReader,
                 },
                 at: now,
-            });
-        }
-        match self.attempts_left.saturating_sub(1) {
-            0 => StaffCheckResult::Withdrawn,
-            left => StaffCheckResult::Wrong(Self {
-                attempts_left: left,
             }),
+            // Every copy of the visit's check shares its attempts: none left ends it too.
+            PasscodeAttempt::NoneLeft => StaffCheckResult::Withdrawn,
+            PasscodeAttempt::Rejected => match self
+                .attempts_left
+                .saturating_sub(1)
+                .min(check.attempts_left())
+            {
+                0 => StaffCheckResult::Withdrawn,
+                left => StaffCheckResult::Wrong(Self {
+                    attempts_left: left,
+                }),
+            },
         }
     }
 }

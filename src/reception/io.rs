@@ -29,7 +29,8 @@ pub struct ReaderContext {
     pub mode: ReaderMode,
     /// Since when it is in that mode.
     pub mode_since: Timestamp,
-    /// The facility's staff passcode, when one is set and not locked.
+    /// The facility's staff passcode check for this visit, when one is set and not locked:
+    /// only [`Facility::begin_visit`](crate::facility::Facility::begin_visit) makes it.
     pub staff_passcode: Option<StaffPasscodeCheck>,
     /// What the card reader can do.
     pub capabilities: ReaderCapabilities,
@@ -42,26 +43,6 @@ pub struct ReaderContext {
 }
 
 impl ReaderContext {
-    /// The context of `reader` at `facility`, with the reader's capabilities and the
-    /// production trust anchors (change [`trust`](Self::trust) for test or virtual cards).
-    #[must_use]
-    pub fn from_facility(
-        facility: &crate::facility::Facility,
-        reader: ReaderId,
-        capabilities: ReaderCapabilities,
-    ) -> Option<Self> {
-        let settings = facility.reader_settings(reader)?;
-        Some(Self {
-            reader,
-            mode: settings.mode,
-            mode_since: settings.since,
-            staff_passcode: facility.staff_passcode_check(),
-            capabilities,
-            legacy_reminder_seconds: facility.config().legacy_mode_reminder_seconds,
-            trust: TrustAnchors::production(),
-        })
-    }
-
     /// The same context with other trust anchors (J-LIS's test hierarchy for test cards, the
     /// virtual card's for tests and demos).
     #[must_use]

@@ -476,25 +476,6 @@ impl Outcome {
         }
     }
 
-    /// Records what the facility must remember across visits: the wrong staff passcodes of
-    /// this visit, or their reset by a right one (see
-    /// [`FacilityConfig::staff_passcode_lock_after`](crate::facility::FacilityConfig::staff_passcode_lock_after)).
-    /// Call it with every outcome.
-    pub fn record_in(&self, facility: &mut crate::facility::Facility) {
-        let passcode_accepted = matches!(
-            self.identity(),
-            Some(IdentityMethod::StaffCheck {
-                kind: StaffCheckKind::OnReader,
-                ..
-            })
-        );
-        facility.record_staff_passcode_entries(
-            self.staff_passcode_failures,
-            passcode_accepted,
-            self.finished_at,
-        );
-    }
-
     /// The consent record, when consent was given.
     #[must_use]
     pub fn consent(&self) -> Option<&ConsentRecord> {

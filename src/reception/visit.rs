@@ -146,6 +146,11 @@ impl Visit {
         self.ctx.outcome.as_ref()
     }
 
+    /// The reader context the visit began with.
+    pub(crate) const fn context(&self) -> &ReaderContext {
+        &self.ctx.context
+    }
+
     /// What the card layer knows (traffic counters included).
     #[must_use]
     pub const fn card_state(&self) -> &CardState {

@@ -38,6 +38,8 @@ pub use card::{
 pub use face::{
     HOLDER_SCORE, OTHER_SCORE, VirtualFaceMatcher, capture_of_holder, capture_of_someone_else,
 };
+#[cfg(feature = "reception")]
+pub use persona::facility_keys;
 pub use persona::{
     Holder, Persona, UnknownPersona, VERIFICATION_NUMBER_TRIES, secrets, system_date_in_japan,
     trust_anchors,

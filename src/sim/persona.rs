@@ -836,3 +836,11 @@ fn build_card_face(card: &mut VirtualCard, persona: Persona, holder: &Holder) {
 pub(crate) fn face_photo() -> Vec<u8> {
     records::face_photo()
 }
+
+/// Facility keys for tests and demos: a fixed pepper everyone can read, with the OS's random
+/// source. A product keeps its pepper in the OS key store.
+#[cfg(feature = "reception")]
+#[must_use]
+pub fn facility_keys() -> crate::facility::FacilityKeys {
+    crate::facility::FacilityKeys::demo()
+}

@@ -36,7 +36,7 @@ pub fn facility(mode: ReaderMode) -> Facility {
     let mut facility = Facility::new(
         "admin",
         &secret(ADMIN_PASSWORD),
-        [1; 16],
+        onshi::sim::facility_keys(),
         now,
         HashCost::FAST_FOR_TESTS,
     )
@@ -52,9 +52,47 @@ pub fn facility(mode: ReaderMode) -> Facility {
         .set_reader_mode(&admin, ReaderId::new(1), mode, now)
         .unwrap();
     facility
-        .set_staff_passcode(&admin, &secret(STAFF_PASSCODE), [2; 16], now)
+        .set_staff_passcode(&admin, &secret(STAFF_PASSCODE), now)
         .unwrap();
     facility
+}
+
+/// An admin session of `facility` (made by [`facility`]).
+pub fn admin_of(facility: &mut Facility) -> onshi::facility::AdminSession {
+    match facility.login("admin", &secret(ADMIN_PASSWORD), morning()) {
+        Ok(Session::Admin(admin)) => admin,
+        other => panic!("admin login: {other:?}"),
+    }
+}
+
+/// A visit at `reader` where the staff choose the staff check and enter `codes`, handed back
+/// to the facility when over; the visit's stage after the codes, and its wrong entries.
+pub fn staff_visit(facility: &mut Facility, reader: ReaderId, codes: &[&str]) -> (VisitStage, u8) {
+    let context = facility
+        .begin_visit(reader, ReaderCapabilities::SHORT_ONLY)
+        .unwrap()
+        .with_trust(onshi::sim::trust_anchors());
+    let settings = VisitSettings {
+        staff_check: onshi::reception::StaffCheckAvailability::Always,
+        ..VisitSettings::default()
+    };
+    let mut h = Harness::with_context(Persona::Standard, context, settings);
+    h.place_card();
+    h.send(UserInput::Choose(
+        onshi::reception::MethodChoice::StaffCheck,
+    ))
+    .unwrap();
+    for code in codes {
+        h.send(UserInput::StaffPasscode {
+            staff_id: staff("nurse-07"),
+            passcode: secret(code),
+        })
+        .unwrap();
+    }
+    let stage = h.stage();
+    h.send(CardEvent::Removed).unwrap();
+    facility.finish(&h.visit, h.now).unwrap();
+    (stage, h.outcome().staff_passcode_failures)
 }
 
 /// Secret bytes from text.
@@ -95,14 +133,11 @@ impl Harness {
 
     /// A visit with `settings`.
     pub fn with_settings(persona: Persona, mode: ReaderMode, settings: VisitSettings) -> Self {
-        let facility = facility(mode);
-        let context = ReaderContext::from_facility(
-            &facility,
-            ReaderId::new(1),
-            ReaderCapabilities::SHORT_ONLY,
-        )
-        .unwrap()
-        .with_trust(onshi::sim::trust_anchors());
+        let mut facility = facility(mode);
+        let context = facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
         Self::with_context(persona, context, settings)
     }
 
@@ -114,14 +149,11 @@ impl Harness {
     /// A visit on a reader in `mode` with default settings, starting at `now` (the card is
     /// still the persona's card made for [`today`]).
     pub fn at(persona: Persona, mode: ReaderMode, now: Timestamp) -> Self {
-        let facility = facility(mode);
-        let context = ReaderContext::from_facility(
-            &facility,
-            ReaderId::new(1),
-            ReaderCapabilities::SHORT_ONLY,
-        )
-        .unwrap()
-        .with_trust(onshi::sim::trust_anchors());
+        let mut facility = facility(mode);
+        let context = facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors());
         Self::starting_at(persona, context, VisitSettings::default(), now)
     }
 

@@ -47,6 +47,7 @@ use crate::card::authenticity::{AuthenticityError, Challenge};
 use crate::card::{CardKind, CardState, Pin, PinStatus, TokenInfo, UserAuthCertificate};
 use crate::error::Error;
 use crate::facility::ReaderMode;
+use crate::facility::StaffPasscodeCheck;
 use crate::reader::TransportError;
 use crate::time::Timestamp;
 
@@ -282,6 +283,17 @@ impl Ctx {
     }
 
     /// Everything the policy table needs.
+    /// Staff passcode attempts left in this visit: the visit's own limit, and what the
+    /// facility's check still holds.
+    pub(super) fn staff_attempts_left(&self) -> u8 {
+        let held = self
+            .context
+            .staff_passcode
+            .as_ref()
+            .map_or(0, StaffPasscodeCheck::attempts_left);
+        self.facts.staff_attempts_left.min(held)
+    }
+
     pub(super) fn situation(&self) -> Situation {
         Situation {
             mode: self.context.mode,
@@ -291,7 +303,7 @@ impl Ctx {
             face_failed: self.facts.face_failed,
             staff: if self.context.staff_passcode.is_none() {
                 StaffCheckState::NoPasscode
-            } else if self.facts.staff_attempts_left == 0 {
+            } else if self.staff_attempts_left() == 0 {
                 StaffCheckState::Withdrawn
             } else {
                 StaffCheckState::Available
@@ -518,7 +530,7 @@ fn start_method(ctx: &mut Ctx, method: MethodChoice) -> Stage {
             _ => present_choices(ctx),
         },
         MethodChoice::Pin => pin::start(ctx),
-        MethodChoice::StaffCheck => match StaffCheck::new(ctx.facts.staff_attempts_left) {
+        MethodChoice::StaffCheck => match StaffCheck::new(ctx.staff_attempts_left()) {
             Some(check) => staff::start(ctx, check),
             None => present_choices(ctx),
         },
