@@ -194,9 +194,20 @@ fn jpki_root(der: &[u8]) -> Option<JpkiRoot> {
 
 impl TrustAnchors {
     /// J-LIS's production hierarchy: the CA keys `5000020`, `5000023`, `5000033` and the
-    /// three generations of the user-authentication CA (`src/card/anchors/`).
+    /// three generations of the user-authentication CA (`src/card/anchors/`). With `std`, the
+    /// keys are parsed once per process (each visit's context takes a copy).
     #[must_use]
     pub fn production() -> Self {
+        #[cfg(feature = "std")]
+        {
+            static PRODUCTION: std::sync::OnceLock<TrustAnchors> = std::sync::OnceLock::new();
+            PRODUCTION.get_or_init(Self::parse_production).clone()
+        }
+        #[cfg(not(feature = "std"))]
+        Self::parse_production()
+    }
+
+    fn parse_production() -> Self {
         Self::compiled(
             Hierarchy::Production,
             &[

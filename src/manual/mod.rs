@@ -14,3 +14,6 @@ pub mod _04_the_apdus {}
 
 #[doc = include_str!("authenticity.md")]
 pub mod _05_is_the_card_genuine {}
+
+#[doc = include_str!("model_check.md")]
+pub mod _06_every_reachable_state_checked {}

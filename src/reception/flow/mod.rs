@@ -282,7 +282,6 @@ impl Ctx {
         self.ready.take()
     }
 
-    /// Everything the policy table needs.
     /// Staff passcode attempts left in this visit: the visit's own limit, and what the
     /// facility's check still holds.
     pub(super) fn staff_attempts_left(&self) -> u8 {
@@ -294,6 +293,7 @@ impl Ctx {
         self.facts.staff_attempts_left.min(held)
     }
 
+    /// Everything the policy table needs.
     pub(super) fn situation(&self) -> Situation {
         Situation {
             mode: self.context.mode,
