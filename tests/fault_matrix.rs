@@ -32,15 +32,15 @@ mod common;
 
 use std::collections::VecDeque;
 
+use common::harness::Site;
 use common::{morning, today};
 use onshi::apdu::Command;
 use onshi::card::{Application, Card, Pin, PinKind, PinSlot, PinStatus, VerifyOutcome, jpki};
 use onshi::face::FaceCapture;
-use onshi::facility::{AdminSession, Facility, HashCost, ReaderId, ReaderMode, Session};
+use onshi::facility::ReaderMode;
 use onshi::reception::{
-    AuditEvent, IdentityMethod, InputRejected, Outcome, ReaderContext, ReceptionUi, Screen,
-    StaffId, StaffNotice, UserInput, Visit, VisitEvent, VisitResult, VisitSettings, VisitStage,
-    run_visit,
+    AuditEvent, IdentityMethod, InputRejected, Outcome, ReceptionUi, Screen, StaffId, StaffNotice,
+    UserInput, Visit, VisitEvent, VisitResult, VisitSettings, VisitStage, run_visit,
 };
 use onshi::sim::{
     Persona, VirtualCard, VirtualFaceMatcher, VirtualReader, capture_of_holder,
@@ -604,52 +604,6 @@ fn scenarios() -> Vec<Scenario> {
             None,
         ),
     ]
-}
-
-/// A facility with one reader in a scenario's mode and the staff passcode set.
-struct Site {
-    facility: Facility,
-    admin: AdminSession,
-}
-
-impl Site {
-    fn new(mode: ReaderMode) -> Self {
-        let now = morning();
-        let mut facility = Facility::new(
-            "admin",
-            &SecretBytes::from("admin-password-1"),
-            onshi::sim::facility_keys(),
-            now,
-            HashCost::FAST_FOR_TESTS,
-        )
-        .unwrap();
-        let Session::Admin(admin) = facility
-            .login("admin", &SecretBytes::from("admin-password-1"), now)
-            .unwrap()
-        else {
-            panic!("admin")
-        };
-        facility.add_reader(&admin, ReaderId::new(1), now).unwrap();
-        facility
-            .set_reader_mode(&admin, ReaderId::new(1), mode, now)
-            .unwrap();
-        facility
-            .set_staff_passcode(&admin, &SecretBytes::from("4321"), now)
-            .unwrap();
-        Self { facility, admin }
-    }
-
-    /// A fresh visit's context, with all its staff passcode attempts: each case starts where
-    /// the baseline did (the admin clears what earlier cases held or counted).
-    fn context(&mut self) -> ReaderContext {
-        self.facility
-            .unlock_staff_passcode(&self.admin, morning())
-            .unwrap();
-        self.facility
-            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors())
-    }
 }
 
 /// What one case did.

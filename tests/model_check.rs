@@ -18,19 +18,19 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-use common::harness::{STAFF_PASSCODE, USER_PIN_RETRY_QUERY, secret, staff};
+use common::harness::{STAFF_PASSCODE, Site, USER_PIN_RETRY_QUERY, last_report, secret, staff};
 use common::{morning, today};
 use onshi::card::authenticity::Challenge;
 use onshi::card::{Application, Pin, PinKind, PinSlot, card_face};
 use onshi::face::{FaceCapture, MatchScore};
-use onshi::facility::{AdminSession, Facility, HashCost, ReaderId, ReaderMode, Session};
+use onshi::facility::ReaderMode;
 use onshi::reception::{
     CardIdentity, IdentityMethod, Input, InputKind, MethodChoice, Output, Screen, StaffCheckKind,
     StaffNotice, UserInput, Visit, VisitEvent, VisitSettings, VisitStage,
 };
 use onshi::sim::{Persona, VirtualCard};
 use onshi::time::Timestamp;
-use onshi::{CardEvent, ReaderCapabilities, SecretBytes, TransportError};
+use onshi::{CardEvent, SecretBytes, TransportError};
 use stateright::{Checker, Model, Property};
 
 /// One input to the visit, or one thing that happens around it.
@@ -381,74 +381,12 @@ impl World {
     }
 }
 
-/// The count of the user-authentication PIN the card last reported, from its log.
-fn last_report(card: &VirtualCard) -> Option<u8> {
-    card.log().iter().rev().find_map(|entry| {
-        let command = entry.command()?;
-        let to_pin = entry.bytes().as_slice() == USER_PIN_RETRY_QUERY
-            || entry.verified_slot() == Some(PinSlot::UserAuth);
-        if !to_pin || command.instruction() != 0x20 {
-            return None;
-        }
-        let status = entry.status();
-        match (status.sw1(), status.sw2()) {
-            (0x63, sw2) if sw2 & 0xF0 == 0xC0 => Some(sw2 & 0x0F),
-            (0x69, 0x83 | 0x84) => Some(0),
-            (0x90, 0x00) if !command.data().is_empty() => Some(3),
-            _ => None,
-        }
-    })
-}
-
 /// The spare card a swap puts on the reader.
 fn spare(persona: Persona) -> Persona {
     if persona == Persona::OneTryLeft {
         Persona::Standard
     } else {
         Persona::OneTryLeft
-    }
-}
-
-/// The facility the visits begin at: one per model, its held attempts cleared before each
-/// replay (every replay is a new visit with its own three attempts).
-struct Site {
-    facility: Facility,
-    admin: AdminSession,
-}
-
-impl Site {
-    fn new(mode: ReaderMode) -> Self {
-        let now = morning();
-        let password = SecretBytes::from("model-admin-pw");
-        let mut facility = Facility::new(
-            "admin",
-            &password,
-            onshi::sim::facility_keys(),
-            now,
-            HashCost::FAST_FOR_TESTS,
-        )
-        .unwrap();
-        let Ok(Session::Admin(admin)) = facility.login("admin", &password, now) else {
-            panic!("admin login");
-        };
-        facility.add_reader(&admin, ReaderId::new(1), now).unwrap();
-        facility
-            .set_reader_mode(&admin, ReaderId::new(1), mode, now)
-            .unwrap();
-        facility
-            .set_staff_passcode(&admin, &secret(STAFF_PASSCODE), now)
-            .unwrap();
-        Self { facility, admin }
-    }
-
-    fn begin(&mut self) -> onshi::reception::ReaderContext {
-        self.facility
-            .unlock_staff_passcode(&self.admin, morning())
-            .unwrap();
-        self.facility
-            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
-            .unwrap()
-            .with_trust(onshi::sim::trust_anchors())
     }
 }
 
@@ -463,7 +401,7 @@ fn replay(site: &Mutex<Site>, mode: ReaderMode, persona: Persona, steps: &[Step]
     let context = site
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .begin();
+        .context();
     let now = morning();
     let mut visit = Visit::new(
         context,

@@ -22,7 +22,7 @@
 
 mod common;
 
-use common::harness::{STAFF_PASSCODE, USER_PIN_RETRY_QUERY, facility, secret, staff};
+use common::harness::{STAFF_PASSCODE, USER_PIN_RETRY_QUERY, facility, last_report, secret, staff};
 use common::{morning, today};
 use onshi::ReaderCapabilities;
 use onshi::apdu::StatusWord;
@@ -113,27 +113,6 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::OtherProgramSpendsTry),
         12 => any::<u8>().prop_map(Action::Guided),
     ]
-}
-
-/// The count of the user-authentication PIN the card last reported, from its own log: the
-/// answer to the last retry query (`63 Cx`) or VERIFY of that key.
-fn last_report(card: &VirtualCard) -> Option<u8> {
-    card.log().iter().rev().find_map(|entry| {
-        let command = entry.command()?;
-        let bytes = entry.bytes();
-        let to_user_pin = bytes.as_slice() == USER_PIN_RETRY_QUERY
-            || entry.verified_slot() == Some(PinSlot::UserAuth);
-        if !to_user_pin || command.instruction() != 0x20 {
-            return None;
-        }
-        let status = entry.status();
-        match (status.sw1(), status.sw2()) {
-            (0x63, sw2) if sw2 & 0xF0 == 0xC0 => Some(sw2 & 0x0F),
-            (0x69, 0x83 | 0x84) => Some(0),
-            (0x90, 0x00) if !command.data().is_empty() => Some(3),
-            _ => None,
-        }
-    })
 }
 
 /// The reference model: what the test knows independently of the visit.

@@ -12,6 +12,9 @@
 //! A success resets both counts. While a back-off lasts, a login is refused without checking
 //! the password. A name no account has costs the same Argon2 work as a known one (it is
 //! checked against a decoy hash), so the time a login takes does not tell which names exist.
+//! The answers can, once a name has been guessed at five times: an account's back-off and lock
+//! are its own (a name no account has is only backed off with the facility). The audit trail
+//! records every attempt.
 
 use alloc::string::ToString;
 

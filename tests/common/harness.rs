@@ -95,6 +95,53 @@ pub fn staff_visit(facility: &mut Facility, reader: ReaderId, codes: &[&str]) ->
     (stage, h.outcome().staff_passcode_failures)
 }
 
+/// A facility whose visits each begin with all their staff passcode attempts, for tests that
+/// run many visits from one facility (its admin clears what earlier visits held or counted).
+pub struct Site {
+    pub facility: Facility,
+    admin: onshi::facility::AdminSession,
+}
+
+impl Site {
+    /// Reader 1 in `mode`, the staff passcode set.
+    pub fn new(mode: ReaderMode) -> Self {
+        let mut facility = facility(mode);
+        let admin = admin_of(&mut facility);
+        Self { facility, admin }
+    }
+
+    /// A fresh visit's context on the virtual card's trust anchors.
+    pub fn context(&mut self) -> ReaderContext {
+        self.facility
+            .unlock_staff_passcode(&self.admin, morning())
+            .unwrap();
+        self.facility
+            .begin_visit(ReaderId::new(1), ReaderCapabilities::SHORT_ONLY)
+            .unwrap()
+            .with_trust(onshi::sim::trust_anchors())
+    }
+}
+
+/// The count of the user-authentication PIN the card last reported, from its own log: the
+/// answer to the last retry query (`63 Cx`) or VERIFY of that key.
+pub fn last_report(card: &VirtualCard) -> Option<u8> {
+    card.log().iter().rev().find_map(|entry| {
+        let command = entry.command()?;
+        let to_user_pin = entry.bytes().as_slice() == USER_PIN_RETRY_QUERY
+            || entry.verified_slot() == Some(PinSlot::UserAuth);
+        if !to_user_pin || command.instruction() != 0x20 {
+            return None;
+        }
+        let status = entry.status();
+        match (status.sw1(), status.sw2()) {
+            (0x63, sw2) if sw2 & 0xF0 == 0xC0 => Some(sw2 & 0x0F),
+            (0x69, 0x83 | 0x84) => Some(0),
+            (0x90, 0x00) if !command.data().is_empty() => Some(3),
+            _ => None,
+        }
+    })
+}
+
 /// Secret bytes from text.
 pub fn secret(text: &str) -> SecretBytes {
     SecretBytes::from(text)
