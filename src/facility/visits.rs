@@ -8,7 +8,9 @@
 //! reused [`ReaderContext`] gets no more. [`Facility::finish`] reads what the check itself
 //! saw (not the outcome, which is plain data) and releases the hold; until then the held
 //! attempts count as wrong ones when the facility decides how many the next visit gets, so
-//! a visit never handed back keeps them counted until an admin clears the lock.
+//! a visit never handed back keeps them counted until an admin clears the lock. That includes
+//! a visit cut off by a crash or a restart of the terminal: the store keeps the hold, and the
+//! admin clears it ([`Facility::unlock_staff_passcode`]) after checking what happened.
 
 use alloc::string::String;
 use alloc::sync::Arc;
