@@ -18,7 +18,9 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-use common::harness::{STAFF_PASSCODE, Site, USER_PIN_RETRY_QUERY, last_report, secret, staff};
+use common::harness::{
+    STAFF_PASSCODE, Site, USER_PIN_RETRY_QUERY, last_report, pin_tries_shown, secret, staff,
+};
 use common::{morning, today};
 use onshi::card::authenticity::Challenge;
 use onshi::card::{Application, Pin, PinKind, PinSlot, card_face};
@@ -316,15 +318,7 @@ impl World {
             }
             _ => {}
         }
-        let shown = match &screen {
-            Screen::EnterPin { tries_left }
-            | Screen::WrongPin { tries_left }
-            | Screen::PinFormatInvalid { tries_left }
-            | Screen::PinCountChanged { tries_left } => Some(*tries_left),
-            Screen::ChooseMethod { pin_tries_left, .. } => *pin_tries_left,
-            _ => None,
-        };
-        if let Some(tries) = shown {
+        if let Some(tries) = pin_tries_shown(&screen) {
             let reported = self
                 .on_reader
                 .and_then(|i| self.cards.get(i))
@@ -739,21 +733,20 @@ impl VisitModel {
 
     fn node(&self, persona: Persona, steps: Vec<Step>) -> Node {
         let mut replay = replay(&self.site, self.mode, persona, &steps);
-        let fingerprint = fingerprint(&replay, steps.iter().filter(|step| step.disturbs()).count());
         let disturbed = steps.iter().filter(|step| step.disturbs()).count();
+        let fingerprint = fingerprint(&replay, disturbed);
         let enabled = enabled(&replay.visit, &replay.world, disturbed < disturbances());
         let finished = replay.visit.stage() == VisitStage::Finished;
         let violation = replay.world.violation.clone();
         let confirmed = replay.world.confirmed;
         // A visit always ends: with nobody doing anything, a tick at each deadline ends it.
-        let mut ends_by_time = finished;
-        for _ in 0..8 {
+        for _ in 0..7 {
             if replay.visit.stage() == VisitStage::Finished {
-                ends_by_time = true;
                 break;
             }
             apply(&mut replay.visit, &mut replay.world, Step::Tick);
         }
+        let ends_by_time = replay.visit.stage() == VisitStage::Finished;
         Node {
             persona,
             steps,

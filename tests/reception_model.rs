@@ -22,7 +22,9 @@
 
 mod common;
 
-use common::harness::{STAFF_PASSCODE, USER_PIN_RETRY_QUERY, facility, last_report, secret, staff};
+use common::harness::{
+    STAFF_PASSCODE, USER_PIN_RETRY_QUERY, facility, last_report, pin_tries_shown, secret, staff,
+};
 use common::{morning, today};
 use onshi::ReaderCapabilities;
 use onshi::apdu::StatusWord;
@@ -234,15 +236,7 @@ impl Model {
                 "a key left unlocked at the consent"
             );
         }
-        let shown = match screen {
-            Screen::EnterPin { tries_left }
-            | Screen::WrongPin { tries_left }
-            | Screen::PinFormatInvalid { tries_left }
-            | Screen::PinCountChanged { tries_left } => Some(*tries_left),
-            Screen::ChooseMethod { pin_tries_left, .. } => *pin_tries_left,
-            _ => None,
-        };
-        if let Some(tries) = shown {
+        if let Some(tries) = pin_tries_shown(screen) {
             prop_assert_eq!(
                 Some(tries),
                 last_report(&self.card),

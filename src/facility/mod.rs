@@ -218,6 +218,12 @@ pub type RandomSource = fn(&mut [u8]) -> Result<(), RandomUnavailable>;
 #[error("no secure random bytes available")]
 pub struct RandomUnavailable;
 
+/// The operating system's random source.
+#[cfg(feature = "std")]
+fn os_random(buffer: &mut [u8]) -> Result<(), RandomUnavailable> {
+    getrandom::fill(buffer).map_err(|_| RandomUnavailable)
+}
+
 /// What the facility needs that must not be in its store: the pepper that keys the staff
 /// passcode's hash, and the source of random salts and identities.
 pub struct FacilityKeys {
@@ -244,9 +250,7 @@ impl FacilityKeys {
     /// [`FacilityError::WeakPepper`] unless the pepper has 16 to 64 bytes.
     #[cfg(feature = "std")]
     pub fn new(pepper: SecretBytes) -> Result<Self, FacilityError> {
-        Self::with_random(pepper, |buffer| {
-            getrandom::fill(buffer).map_err(|_| RandomUnavailable)
-        })
+        Self::with_random(pepper, os_random)
     }
 
     /// Keys with `pepper` and another random source (without the `std` feature: the
@@ -269,7 +273,7 @@ impl FacilityKeys {
         const _: () = assert!(PEPPER.len() >= 16 && PEPPER.len() <= 64);
         Self {
             pepper: SecretBytes::from(PEPPER),
-            random: |buffer| getrandom::fill(buffer).map_err(|_| RandomUnavailable),
+            random: os_random,
         }
     }
 

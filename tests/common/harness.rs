@@ -142,6 +142,18 @@ pub fn last_report(card: &VirtualCard) -> Option<u8> {
     })
 }
 
+/// The PIN tries a screen shows, if it shows them.
+pub fn pin_tries_shown(screen: &Screen) -> Option<u8> {
+    match screen {
+        Screen::EnterPin { tries_left }
+        | Screen::WrongPin { tries_left }
+        | Screen::PinFormatInvalid { tries_left }
+        | Screen::PinCountChanged { tries_left } => Some(*tries_left),
+        Screen::ChooseMethod { pin_tries_left, .. } => *pin_tries_left,
+        _ => None,
+    }
+}
+
 /// Secret bytes from text.
 pub fn secret(text: &str) -> SecretBytes {
     SecretBytes::from(text)
