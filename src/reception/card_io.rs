@@ -99,9 +99,10 @@ impl<O: CardOperation> CardOperation for HoldingSpan<O> {
     }
 }
 
-/// One card operation in flight.
+/// One card operation in flight. `Send`, so that a visit can move between threads (a host's
+/// worker pool, the C ABI's handles).
 pub(super) struct CardTask {
-    exchange: Box<dyn Running>,
+    exchange: Box<dyn Running + Send>,
 }
 
 impl fmt::Debug for CardTask {
@@ -160,8 +161,8 @@ impl<O: CardOperation, F: Fn(O::Output) -> TaskResult> Running for Wrapped<O, F>
 impl CardTask {
     fn new<O, F>(operation: O, wrap: F) -> Self
     where
-        O: CardOperation + 'static,
-        F: Fn(O::Output) -> TaskResult + 'static,
+        O: CardOperation + Send + 'static,
+        F: Fn(O::Output) -> TaskResult + Send + 'static,
     {
         Self {
             exchange: Box::new(Wrapped {

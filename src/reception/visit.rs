@@ -67,6 +67,12 @@ pub struct Visit {
     deadline: Timestamp,
 }
 
+// A visit can move between threads (a host's worker pool, the C ABI's handles).
+const _: () = {
+    const fn is_send<T: Send>() {}
+    is_send::<Visit>();
+};
+
 impl core::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Ctx")

@@ -4,7 +4,7 @@
 //! card's certificates, card-face signatures and challenge answers are real RSA signatures that
 //! verify, under a hierarchy of its own that no real card shares. See `keys/README.md`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 
@@ -15,7 +15,7 @@ use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, PrivateKey, Pss};
 
 /// Which test key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum TestKey {
     /// The virtual JPKI CA for user-authentication certificates (self-signed root).
     JpkiAuthCa,
@@ -114,9 +114,9 @@ pub(crate) use crate::card::authenticity::{
 /// signature is deterministic, so each (key, payload) is signed once per process and the
 /// result reused: the RSA private operation dominates the cost of a virtual visit.
 pub(crate) fn sign_pkcs1(which: TestKey, payload: &[u8]) -> Option<Vec<u8>> {
-    type Signatures = HashMap<(TestKey, Vec<u8>), Vec<u8>>;
+    type Signatures = BTreeMap<(TestKey, Vec<u8>), Vec<u8>>;
     static SIGNED: OnceLock<Mutex<Signatures>> = OnceLock::new();
-    let cache = SIGNED.get_or_init(|| Mutex::new(HashMap::new()));
+    let cache = SIGNED.get_or_init(|| Mutex::new(BTreeMap::new()));
     let entry = (which, payload.to_vec());
     if let Some(signature) = cache.lock().ok().and_then(|c| c.get(&entry).cloned()) {
         return Some(signature);

@@ -5,7 +5,7 @@
 //! certificates of about 1.3 KB. Signed by the virtual hierarchy's own CA keys
 //! (`O=onshi virtual JPKI`), never by a real CA's.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
 use super::der::{attribute, bit_string, extension, integer, name, oid, sequence, time, tlv};
@@ -13,7 +13,7 @@ use super::keys::{self, TestKey};
 use crate::time::Date;
 
 /// What a certificate is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum CertificateKind {
     /// The user-authentication CA, self-signed.
     UserAuthCa,
@@ -27,7 +27,7 @@ pub(crate) enum CertificateKind {
 
 /// A certificate to build: kind, serial, validity (dates; the end at 14:59:59Z, 23:59:59 in
 /// Japan), and for the holder's certificates the subject's id and the holder's data.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct CertificateSpec {
     pub kind: CertificateKind,
     pub serial: u32,
@@ -41,8 +41,8 @@ pub(crate) struct CertificateSpec {
 
 /// The certificate's DER, built once per spec and process (RSA signing is not free).
 pub(crate) fn certificate(spec: &CertificateSpec) -> Option<Vec<u8>> {
-    static CACHE: OnceLock<Mutex<HashMap<CertificateSpec, Vec<u8>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    static CACHE: OnceLock<Mutex<BTreeMap<CertificateSpec, Vec<u8>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
     if let Some(der) = cache.lock().ok()?.get(spec) {
         return Some(der.clone());
     }
