@@ -77,8 +77,13 @@ fn refused(error: FacilityError) -> Failure {
     Failure::new(OnshiStatus::Facility, message)
 }
 
-fn secret(ptr: *const u8, len: usize) -> FfiResult<SecretBytes> {
-    // SAFETY: the callers pass the host's pointer with the same promise.
+/// A secret from the host, copied into memory wiped on drop.
+///
+/// # Safety
+///
+/// As [`bytes_in`].
+unsafe fn secret(ptr: *const u8, len: usize) -> FfiResult<SecretBytes> {
+    // SAFETY: the caller's promise, passed on.
     Ok(SecretBytes::copy_from(unsafe { bytes_in(ptr, len) }?))
 }
 
@@ -217,10 +222,12 @@ unsafe fn open(
     if out.is_null() {
         return Err(Failure::new(OnshiStatus::NullPointer, "out is null"));
     }
-    let keys = FacilityKeys::new(secret(pepper, pepper_len)?).map_err(refused)?;
+    // SAFETY: the caller's promise.
+    let keys = FacilityKeys::new(unsafe { secret(pepper, pepper_len) }?).map_err(refused)?;
     // SAFETY: the caller's promise.
     let name = unsafe { str_in(admin_name, "the admin name") }?;
-    let password = secret(admin_password, admin_password_len)?;
+    // SAFETY: the caller's promise.
+    let password = unsafe { secret(admin_password, admin_password_len) }?;
     let first_admin = FirstAdmin {
         name,
         password: &password,
@@ -263,7 +270,8 @@ pub unsafe extern "C" fn onshi_facility_login(
     with_facility(facility, |object| {
         // SAFETY: the caller's promise.
         let name = unsafe { str_in(name, "the account name") }?;
-        let password = secret(password, password_len)?;
+        // SAFETY: the caller's promise.
+        let password = unsafe { secret(password, password_len) }?;
         let session = object
             .facility
             .login(name, &password, Timestamp::from_unix_seconds(now))
@@ -356,7 +364,8 @@ pub unsafe extern "C" fn onshi_facility_set_staff_passcode(
     len: usize,
     now: i64,
 ) -> OnshiStatus {
-    let passcode = match secret(passcode, len) {
+    // SAFETY: the caller's promise.
+    let passcode = match unsafe { secret(passcode, len) } {
         Ok(passcode) => passcode,
         Err(failure) => return entry(|| Err(failure)),
     };
@@ -392,7 +401,8 @@ pub unsafe extern "C" fn onshi_facility_receive_staff_passcode(
     now: i64,
 ) -> OnshiStatus {
     with_facility(facility, |object| {
-        let passcode = secret(passcode, len)?;
+        // SAFETY: the caller's promise.
+        let passcode = unsafe { secret(passcode, len) }?;
         object
             .facility
             .receive_staff_passcode(&passcode, Timestamp::from_unix_seconds(now))
@@ -490,7 +500,8 @@ pub unsafe extern "C" fn onshi_facility_issue_account(
         let name = unsafe { str_in(name, "the account name") }?.to_owned();
         Ok((
             name,
-            secret(password, password_len)?,
+            // SAFETY: the caller's promise.
+            unsafe { secret(password, password_len) }?,
             choice(role, &ROLES, "role")?,
         ))
     })();

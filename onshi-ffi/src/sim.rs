@@ -29,8 +29,13 @@ impl HandleObject for SimReaderObject {
     type Opaque = OnshiSimReader;
 }
 
-fn persona(name: *const c_char) -> FfiResult<Persona> {
-    // SAFETY: the callers pass the host's pointer with the same promise.
+/// The persona a host names.
+///
+/// # Safety
+///
+/// As [`str_in`].
+unsafe fn persona(name: *const c_char) -> FfiResult<Persona> {
+    // SAFETY: the caller's promise, passed on.
     let name = unsafe { str_in(name, "the persona") }?;
     Persona::from_name(name).ok_or_else(|| {
         Failure::new(
@@ -112,7 +117,8 @@ pub unsafe extern "C" fn onshi_sim_reader_place(
     now: i64,
 ) -> OnshiStatus {
     with_reader(reader, |reader| {
-        let persona = self::persona(persona)?;
+        // SAFETY: the caller's promise.
+        let persona = unsafe { self::persona(persona) }?;
         reader.insert(persona.card(Timestamp::from_unix_seconds(now).date_in_japan()));
         Ok(())
     })
@@ -239,7 +245,8 @@ pub unsafe extern "C" fn onshi_sim_ocr_verification_number_b(
     len: *mut usize,
 ) -> OnshiStatus {
     entry(|| {
-        let persona = self::persona(persona)?;
+        // SAFETY: the caller's promise.
+        let persona = unsafe { self::persona(persona) }?;
         let pin = persona
             .holder(Timestamp::from_unix_seconds(now).date_in_japan())
             .verification_number_b()

@@ -787,8 +787,13 @@ pub extern "C" fn onshi_visit_face_match_failed(
     })
 }
 
-fn staff_id(id: *const c_char) -> FfiResult<StaffId> {
-    // SAFETY: the callers pass the host's pointer with the same promise.
+/// A staff id from the host.
+///
+/// # Safety
+///
+/// As [`str_in`].
+unsafe fn staff_id(id: *const c_char) -> FfiResult<StaffId> {
+    // SAFETY: the caller's promise, passed on.
     let id = unsafe { str_in(id, "the staff id") }?;
     StaffId::new(id).ok_or_else(|| {
         Failure::new(
@@ -813,7 +818,8 @@ pub unsafe extern "C" fn onshi_visit_staff_passcode(
     len: usize,
 ) -> OnshiStatus {
     with_visit(visit, |object| {
-        let staff_id = self::staff_id(staff_id)?;
+        // SAFETY: the caller's promise.
+        let staff_id = unsafe { self::staff_id(staff_id) }?;
         // SAFETY: the caller's promise.
         let passcode = SecretBytes::copy_from(unsafe { bytes_in(passcode, len) }?);
         handle(
@@ -838,7 +844,8 @@ pub unsafe extern "C" fn onshi_visit_staff_confirmed_on_terminal(
     card_json: *const c_char,
 ) -> OnshiStatus {
     feed(visit, now, || {
-        let staff_id = self::staff_id(staff_id)?;
+        // SAFETY: the caller's promise.
+        let staff_id = unsafe { self::staff_id(staff_id) }?;
         // SAFETY: the caller's promise.
         let card = unsafe { json_in(card_json, "the card") }?
             .ok_or_else(|| Failure::new(OnshiStatus::NullPointer, "the card is null"))?;
