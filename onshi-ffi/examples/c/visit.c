@@ -65,6 +65,14 @@ int main(int argc, char **argv) {
     check(onshi_facility_begin_visit(facility, 1, 0, ONSHI_TRUST_VIRTUAL, NULL, now, NULL, &visit),
           "onshi_facility_begin_visit");
 
+    /* A call out of order is refused with a status and a message, and changes nothing. */
+    OnshiStatus refused = onshi_visit_consent_answer(visit, now, 1);
+    char message[256];
+    size_t needed = 0;
+    if (onshi_last_error_message(message, sizeof message, &needed) != ONSHI_STATUS_OK)
+        strcpy(message, "(message too long)");
+    printf("[host] consent before a card: status %d: %s\n", (int)refused, message);
+
     static uint8_t response[65538];
     int held = 0;    /* inside an exclusive span */
     int pins = 0;    /* PINs entered so far */

@@ -29,6 +29,16 @@ static class Example
             reader.Place("standard", now);
             using (var visit = facility.BeginVisit(1, false, Trust.Virtual, null, now))
             {
+                // A call out of order throws, with the native status and message, and
+                // changes nothing.
+                try
+                {
+                    visit.ConsentAnswer(now, true);
+                }
+                catch (OnshiException refused)
+                {
+                    Console.WriteLine("[host] consent before a card: status " + refused.Status + ": " + refused.Message);
+                }
                 bool held = false;
                 int pins = 0;
                 while (true)
