@@ -170,6 +170,19 @@ impl TransportError {
     }
 }
 
+impl CardEvent {
+    /// The error a command not sent yet ends with when this event comes first: the card was
+    /// replaced, removed or reset under it.
+    #[must_use]
+    pub const fn interrupted_command(self) -> TransportError {
+        match self {
+            Self::Inserted => TransportError::CardChanged,
+            Self::Removed => TransportError::CardRemoved,
+            Self::Reset => TransportError::CardReset,
+        }
+    }
+}
+
 impl fmt::Display for CardEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

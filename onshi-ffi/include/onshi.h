@@ -423,7 +423,8 @@ typedef struct OnshiVisit OnshiVisit;
 
 // What `onshi_card_poll` hands out. Pointers stay valid until the next call with the card.
 typedef struct OnshiCardStep {
-  // `TRANSMIT`: the command APDU (it may carry a PIN: wiped at the next call). `DONE` of
+  // `TRANSMIT`: the command APDU (it may carry a PIN: wiped once its answer or failure is
+  // fed). `DONE` of
   // `onshi_card_read_certificate`: the certificate's DER.
   const uint8_t *bytes;
   // Length of `bytes`.

@@ -6,10 +6,10 @@
 use std::ffi::{CString, c_char};
 
 use onshi::card::{
-    CardState, Exchange, Pin, PinSlot, Poll, QueryPinStatus, ReadRecord, UserAuthCertificate,
-    VerifyPin, read_user_auth_certificate,
+    CardOperation, CardState, Exchange, Pin, PinSlot, Poll, QueryPinStatus, ReadRecord,
+    UserAuthCertificate, VerifyPin, read_user_auth_certificate,
 };
-use onshi::{CardEvent, Error, TransportError};
+use onshi::{Error, TransportError};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -26,7 +26,8 @@ pub struct OnshiCard {
 #[repr(C)]
 #[derive(Debug)]
 pub struct OnshiCardStep {
-    /// `TRANSMIT`: the command APDU (it may carry a PIN: wiped at the next call). `DONE` of
+    /// `TRANSMIT`: the command APDU (it may carry a PIN: wiped once its answer or failure is
+    /// fed). `DONE` of
     /// `onshi_card_read_certificate`: the certificate's DER.
     pub bytes: *const u8,
     /// Length of `bytes`.
@@ -177,19 +178,52 @@ fn certificate_result(certificate: UserAuthCertificate) -> FfiResult<(CString, V
     Ok((json_out(&certificate)?, certificate.der().to_vec()))
 }
 
+/// What moves the running operation.
+#[derive(Clone, Copy)]
+enum Event<'a> {
+    Start,
+    Response(&'a [u8]),
+    TransportFailed(TransportError),
+}
+
+impl Running {
+    /// One step of the operation: what it needs next, or its result.
+    fn advance(&mut self, state: &mut CardState, event: Event<'_>) -> FfiResult<Pending> {
+        fn drive<'e, O: CardOperation>(
+            exchange: &'e mut Exchange<O>,
+            state: &mut CardState,
+            event: Event<'_>,
+        ) -> Poll<'e, O::Output> {
+            match event {
+                Event::Start => exchange.start(state),
+                Event::Response(bytes) => exchange.handle_response(state, bytes),
+                Event::TransportFailed(error) => exchange.handle_transport_error(state, error),
+            }
+        }
+        match self {
+            Self::PinStatus(exchange) => pending(drive(exchange, state, event), |status| {
+                Ok((json_out(&status)?, Vec::new()))
+            }),
+            Self::Verify(exchange) => pending(drive(exchange, state, event), |outcome| {
+                Ok((json_out(&outcome)?, Vec::new()))
+            }),
+            Self::Certificate(exchange) => {
+                pending(drive(exchange, state, event), certificate_result)
+            }
+        }
+    }
+}
+
 impl CardObject {
-    /// Moves the running operation one step with `advance` and keeps what it needs next.
-    fn step(
-        &mut self,
-        advance: impl FnOnce(&mut Running, &mut CardState) -> FfiResult<Pending>,
-    ) -> FfiResult {
+    /// Moves the running operation one step and keeps what it needs next.
+    fn step(&mut self, event: Event<'_>) -> FfiResult {
         let Some(running) = self.running.as_mut() else {
             return Err(Failure::new(
                 OnshiStatus::OutOfOrder,
                 "no card operation is running",
             ));
         };
-        let pending = advance(running, &mut self.state)?;
+        let pending = running.advance(&mut self.state, event)?;
         if !matches!(pending, Pending::Transmit { .. }) {
             self.running = None;
         }
@@ -205,15 +239,7 @@ impl CardObject {
             ));
         }
         self.running = Some(running);
-        self.step(|running, state| match running {
-            Running::PinStatus(exchange) => pending(exchange.start(state), |status| {
-                Ok((json_out(&status)?, Vec::new()))
-            }),
-            Running::Verify(exchange) => pending(exchange.start(state), |outcome| {
-                Ok((json_out(&outcome)?, Vec::new()))
-            }),
-            Running::Certificate(exchange) => pending(exchange.start(state), certificate_result),
-        })
+        self.step(Event::Start)
     }
 }
 
@@ -267,12 +293,7 @@ pub extern "C" fn onshi_card_card_event(card: *mut OnshiCard, event: u32) -> Ons
     with_card(card, |object| {
         let event = choice(event, &CARD_EVENTS, "card event")?;
         if object.running.is_some() {
-            let error = match event {
-                CardEvent::Inserted => TransportError::CardChanged,
-                CardEvent::Removed => TransportError::CardRemoved,
-                CardEvent::Reset => TransportError::CardReset,
-            };
-            return transport_failed(object, error);
+            return transport_failed(object, event.interrupted_command());
         }
         object.state.card_event(event);
         Ok(())
@@ -370,35 +391,21 @@ pub unsafe extern "C" fn onshi_card_poll(
             kind: OnshiCardStepKind::Idle as u32,
             span: 0,
         };
-        let shown = match object.pending.take() {
-            // A command stays pending until its answer comes.
-            Some(Pending::Transmit {
-                command,
-                response_capacity,
-                span,
-            }) => {
-                object.pending = Some(Pending::Transmit {
-                    command: command.clone(),
-                    response_capacity,
-                    span,
-                });
-                Some(Pending::Transmit {
-                    command,
-                    response_capacity,
-                    span,
-                })
+        // A command stays pending until its answer comes (its bytes live there until then);
+        // a result is handed out once, and kept until the next call.
+        let shown = match object.pending {
+            Some(Pending::Transmit { .. }) => object.pending.as_ref(),
+            _ => {
+                object.out = object.pending.take();
+                object.out.as_ref()
             }
-            other => other,
         };
-        let out_step = object.out.insert(match shown {
-            Some(shown) => shown,
-            None => {
-                // SAFETY: non-null (checked above), and the caller promises it is writable.
-                unsafe { out.write(step) };
-                return Ok(());
-            }
-        });
-        match out_step {
+        let Some(shown) = shown else {
+            // SAFETY: non-null (checked above), and the caller promises it is writable.
+            unsafe { out.write(step) };
+            return Ok(());
+        };
+        match shown {
             Pending::Transmit {
                 command,
                 response_capacity,
@@ -450,39 +457,12 @@ pub unsafe extern "C" fn onshi_card_response(
         // SAFETY: the caller's promise.
         let bytes = unsafe { bytes_in(response, len) }?;
         expect_transmit(object)?;
-        object.step(|running, state| match running {
-            Running::PinStatus(exchange) => {
-                pending(exchange.handle_response(state, bytes), |status| {
-                    Ok((json_out(&status)?, Vec::new()))
-                })
-            }
-            Running::Verify(exchange) => {
-                pending(exchange.handle_response(state, bytes), |outcome| {
-                    Ok((json_out(&outcome)?, Vec::new()))
-                })
-            }
-            Running::Certificate(exchange) => {
-                pending(exchange.handle_response(state, bytes), certificate_result)
-            }
-        })
+        object.step(Event::Response(bytes))
     })
 }
 
 fn transport_failed(object: &mut CardObject, error: TransportError) -> FfiResult {
-    object.step(|running, state| match running {
-        Running::PinStatus(exchange) => {
-            pending(exchange.handle_transport_error(state, error), |_| {
-                Ok((CString::default(), Vec::new()))
-            })
-        }
-        Running::Verify(exchange) => pending(exchange.handle_transport_error(state, error), |_| {
-            Ok((CString::default(), Vec::new()))
-        }),
-        Running::Certificate(exchange) => pending(
-            exchange.handle_transport_error(state, error),
-            certificate_result,
-        ),
-    })
+    object.step(Event::TransportFailed(error))
 }
 
 /// The last `TRANSMIT` could not be sent, or its answer was lost (an

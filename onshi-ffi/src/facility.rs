@@ -14,8 +14,8 @@ use onshi::time::Timestamp;
 use crate::registry::{self, HandleObject};
 use crate::visit::{MODES, OnshiVisit, TRUSTS, VisitObject, capabilities, trust_anchors};
 use crate::{
-    Failure, FfiResult, OnshiStatus, bytes_in, challenge_in, choice, entry, json_in, json_out,
-    merged, merged_over, str_in, write_out,
+    Failure, FfiResult, OnshiStatus, bytes_in, challenge_in, choice, code_of, entry, json_in,
+    json_out, merged, merged_over, str_in, write_out,
 };
 
 /// A facility (opaque; a handle).
@@ -99,18 +99,22 @@ fn with_facility(
     })
 }
 
-/// Runs an admin action: the session must be an admin's of this facility, still valid.
-fn as_admin(
+/// Runs an admin action: its `arguments` read from the host first, then the session checked
+/// (an admin's of this facility, still valid), then the action.
+fn as_admin<A>(
     facility: *mut OnshiFacility,
     session: *mut OnshiSession,
     now: i64,
+    arguments: impl FnOnce() -> FfiResult<A>,
     action: impl FnOnce(
         &mut Facility,
         &onshi::facility::AdminSession,
         Timestamp,
+        A,
     ) -> Result<(), FacilityError>,
 ) -> OnshiStatus {
     entry(|| {
+        let arguments = arguments()?;
         registry::with_two::<FacilityObject, SessionObject, _>(
             facility,
             session,
@@ -121,7 +125,7 @@ fn as_admin(
                     .facility
                     .admin(login.session()?, now)
                     .map_err(refused)?;
-                action(&mut object.facility, admin, now).map_err(refused)
+                action(&mut object.facility, admin, now, arguments).map_err(refused)
             },
         )
     })
@@ -328,9 +332,13 @@ pub extern "C" fn onshi_facility_add_reader(
     reader: u16,
     now: i64,
 ) -> OnshiStatus {
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.add_reader(admin, ReaderId::new(reader), now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        || Ok(()),
+        |facility, admin, now, ()| facility.add_reader(admin, ReaderId::new(reader), now),
+    )
 }
 
 /// Switches a reader's mode (an [`OnshiReaderMode`](crate::OnshiReaderMode); admin).
@@ -342,13 +350,15 @@ pub extern "C" fn onshi_facility_set_reader_mode(
     mode: u32,
     now: i64,
 ) -> OnshiStatus {
-    let mode = match choice(mode, &MODES, "reader mode") {
-        Ok(mode) => mode,
-        Err(failure) => return entry(|| Err(failure)),
-    };
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.set_reader_mode(admin, ReaderId::new(reader), mode, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        || choice(mode, &MODES, "reader mode"),
+        |facility, admin, now, mode| {
+            facility.set_reader_mode(admin, ReaderId::new(reader), mode, now)
+        },
+    )
 }
 
 /// Sets the staff visual-check passcode (4 digits; admin). A secret: wiped after use.
@@ -364,14 +374,14 @@ pub unsafe extern "C" fn onshi_facility_set_staff_passcode(
     len: usize,
     now: i64,
 ) -> OnshiStatus {
-    // SAFETY: the caller's promise.
-    let passcode = match unsafe { secret(passcode, len) } {
-        Ok(passcode) => passcode,
-        Err(failure) => return entry(|| Err(failure)),
-    };
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.set_staff_passcode(admin, &passcode, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        // SAFETY: the caller's promise.
+        || unsafe { secret(passcode, len) },
+        |facility, admin, now, passcode| facility.set_staff_passcode(admin, &passcode, now),
+    )
 }
 
 /// Clears the staff passcode's lock and the count of wrong entries (admin).
@@ -381,9 +391,13 @@ pub extern "C" fn onshi_facility_unlock_staff_passcode(
     session: *mut OnshiSession,
     now: i64,
 ) -> OnshiStatus {
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.unlock_staff_passcode(admin, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        || Ok(()),
+        |facility, admin, now, ()| facility.unlock_staff_passcode(admin, now),
+    )
 }
 
 /// Sets the staff passcode fetched by the terminal from the national system
@@ -425,19 +439,21 @@ pub unsafe extern "C" fn onshi_facility_set_config(
     config_json: *const c_char,
     now: i64,
 ) -> OnshiStatus {
-    // SAFETY: the caller's promise.
-    let overrides = match unsafe { json_in(config_json, "the config") } {
-        Ok(Some(overrides)) => overrides,
-        Ok(None) => {
-            return entry(|| Err(Failure::new(OnshiStatus::NullPointer, "the config is null")));
-        }
-        Err(failure) => return entry(|| Err(failure)),
-    };
-    as_admin(facility, session, now, |facility, admin, now| {
-        let config = merged_over(&facility.config(), Some(overrides), "the config")
-            .map_err(|_| FacilityError::ConfigOutOfRange)?;
-        facility.set_config(admin, config, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        || {
+            // SAFETY: the caller's promise.
+            unsafe { json_in(config_json, "the config") }?
+                .ok_or_else(|| Failure::new(OnshiStatus::NullPointer, "the config is null"))
+        },
+        |facility, admin, now, overrides| {
+            let config = merged_over(&facility.config(), Some(overrides), "the config")
+                .map_err(|_| FacilityError::ConfigOutOfRange)?;
+            facility.set_config(admin, config, now)
+        },
+    )
 }
 
 /// The facility's settings as JSON (onshi's `FacilityConfig`), valid until the next call with
@@ -466,14 +482,14 @@ pub unsafe extern "C" fn onshi_facility_unlock_account(
     name: *const c_char,
     now: i64,
 ) -> OnshiStatus {
-    // SAFETY: the caller's promise.
-    let name = match unsafe { str_in(name, "the account name") } {
-        Ok(name) => name.to_owned(),
-        Err(failure) => return entry(|| Err(failure)),
-    };
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.unlock_account(admin, &name, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        // SAFETY: the caller's promise.
+        || unsafe { str_in(name, "the account name") },
+        |facility, admin, now, name| facility.unlock_account(admin, name, now),
+    )
 }
 
 /// Issues an account (an [`OnshiRole`]; admin). The password has 8 to 128 bytes.
@@ -495,23 +511,25 @@ pub unsafe extern "C" fn onshi_facility_issue_account(
         (OnshiRole::Admin as u32, Role::Admin),
         (OnshiRole::General as u32, Role::General),
     ];
-    let arguments = (|| {
-        // SAFETY: the caller's promise.
-        let name = unsafe { str_in(name, "the account name") }?.to_owned();
-        Ok((
-            name,
-            // SAFETY: the caller's promise.
-            unsafe { secret(password, password_len) }?,
-            choice(role, &ROLES, "role")?,
-        ))
-    })();
-    let (name, password, role) = match arguments {
-        Ok(arguments) => arguments,
-        Err(failure) => return entry(|| Err(failure)),
+    let arguments = || {
+        // SAFETY: the caller's promises.
+        let (name, password) = unsafe {
+            (
+                str_in(name, "the account name")?,
+                secret(password, password_len)?,
+            )
+        };
+        Ok((name, password, choice(role, &ROLES, "role")?))
     };
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.issue_account(admin, &name, &password, role, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        arguments,
+        |facility, admin, now, (name, password, role)| {
+            facility.issue_account(admin, name, &password, role, now)
+        },
+    )
 }
 
 /// Revokes an account (admin; its sessions end).
@@ -526,14 +544,14 @@ pub unsafe extern "C" fn onshi_facility_revoke_account(
     name: *const c_char,
     now: i64,
 ) -> OnshiStatus {
-    // SAFETY: the caller's promise.
-    let name = match unsafe { str_in(name, "the account name") } {
-        Ok(name) => name.to_owned(),
-        Err(failure) => return entry(|| Err(failure)),
-    };
-    as_admin(facility, session, now, |facility, admin, now| {
-        facility.revoke_account(admin, &name, now)
-    })
+    as_admin(
+        facility,
+        session,
+        now,
+        // SAFETY: the caller's promise.
+        || unsafe { str_in(name, "the account name") },
+        |facility, admin, now, name| facility.revoke_account(admin, name, now),
+    )
 }
 
 /// A reader's mode (an [`OnshiReaderMode`](crate::OnshiReaderMode)) into `out`.
@@ -552,10 +570,7 @@ pub unsafe extern "C" fn onshi_facility_reader_mode(
             .facility
             .reader_mode(ReaderId::new(reader))
             .ok_or_else(|| refused(FacilityError::NoSuchReader))?;
-        let code = MODES
-            .iter()
-            .find(|(_, known)| *known == mode)
-            .map_or(0, |(code, _)| *code);
+        let code = code_of(mode, &MODES);
         // SAFETY: the caller's promise.
         unsafe { write_out(out, code, "out") }
     })

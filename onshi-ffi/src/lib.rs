@@ -289,6 +289,14 @@ pub(crate) fn choice<T: Copy>(value: u32, table: &[(u32, T)], what: &str) -> Ffi
         })
 }
 
+/// The host's code for a value of one of the tables [`choice`] reads (0 for none).
+pub(crate) fn code_of<T: Copy + PartialEq>(value: T, table: &[(u32, T)]) -> u32 {
+    table
+        .iter()
+        .find(|(_, item)| *item == value)
+        .map_or(0, |(code, _)| *code)
+}
+
 /// The visit's challenge: the host's 32 bytes, or 32 fresh bytes from the OS for null.
 ///
 /// # Safety

@@ -12,8 +12,8 @@ use onshi::time::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::registry::{self, HandleObject};
-use crate::visit::{OnshiCardEvent, transport_code};
-use crate::{Failure, FfiResult, OnshiStatus, bytes_in, entry, str_in, write_out};
+use crate::visit::{CARD_EVENTS, transport_code};
+use crate::{Failure, FfiResult, OnshiStatus, bytes_in, code_of, entry, str_in, write_out};
 
 /// A virtual reader, with or without a virtual card on it (opaque; a handle).
 pub struct OnshiSimReader {
@@ -145,12 +145,9 @@ pub unsafe extern "C" fn onshi_sim_reader_take_card_event(
     out: *mut u32,
 ) -> OnshiStatus {
     with_reader(reader, |reader| {
-        let event = match reader.take_card_event() {
-            None => 0,
-            Some(onshi::CardEvent::Inserted) => OnshiCardEvent::Placed as u32,
-            Some(onshi::CardEvent::Removed) => OnshiCardEvent::Removed as u32,
-            Some(onshi::CardEvent::Reset) => OnshiCardEvent::Reset as u32,
-        };
+        let event = reader
+            .take_card_event()
+            .map_or(0, |event| code_of(event, &CARD_EVENTS));
         // SAFETY: the caller's promise.
         unsafe { write_out(out, event, "out") }
     })

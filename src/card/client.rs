@@ -17,16 +17,7 @@ use super::session::{
 };
 use super::{Application, CardFile, FileSize, Pin, PinSlot, PinStatus, card_face, card_info};
 use crate::error::{CardIncompatible, Error, UsageError};
-use crate::reader::{CardEvent, CardReader, TransportError};
-
-/// The error an operation ends with when the card changed under it.
-const fn event_error(event: CardEvent) -> TransportError {
-    match event {
-        CardEvent::Inserted => TransportError::CardChanged,
-        CardEvent::Removed => TransportError::CardRemoved,
-        CardEvent::Reset => TransportError::CardReset,
-    }
-}
+use crate::reader::CardReader;
 
 /// The My Number Card on a reader: typed operations that each run to completion.
 ///
@@ -81,7 +72,7 @@ impl<R: CardReader> Card<R> {
     ///
     /// The reader's card events are taken before every command, the first included: a
     /// command meant for a card that was reset, removed or replaced since the card layer last
-    /// looked is not sent, and the operation ends with the matching [`TransportError`]
+    /// looked is not sent, and the operation ends with the matching [`TransportError`](crate::TransportError)
     /// (`CardReset`, `CardRemoved`, `CardChanged`), after which the card layer has forgotten
     /// what it knew of the card and the next operation starts afresh. A caller that watches
     /// the reader itself takes the events first ([`CardReader::take_card_event`]). Commands the
@@ -90,7 +81,7 @@ impl<R: CardReader> Card<R> {
     ///
     /// # Errors
     ///
-    /// The operation's error, or the reader's [`TransportError`]. A command is never resent
+    /// The operation's error, or the reader's [`TransportError`](crate::TransportError). A command is never resent
     /// after a transport error.
     pub fn run<O: CardOperation>(&mut self, operation: O) -> Result<O::Output, Error> {
         let mut exchange = Exchange::new(operation);
@@ -104,7 +95,8 @@ impl<R: CardReader> Card<R> {
                 break result;
             };
             if let Some(event) = self.reader.take_card_event() {
-                poll = exchange.handle_transport_error(&mut self.state, event_error(event));
+                poll =
+                    exchange.handle_transport_error(&mut self.state, event.interrupted_command());
                 continue;
             }
             if matches!(span, Span::Exclusive { .. }) && !held {

@@ -792,7 +792,8 @@ namespace Onshi.Native
     internal unsafe partial struct OnshiCardStep
     {
         /// <summary>
-        ///  `TRANSMIT`: the command APDU (it may carry a PIN: wiped at the next call). `DONE` of
+        ///  `TRANSMIT`: the command APDU (it may carry a PIN: wiped once its answer or failure is
+        ///  fed). `DONE` of
         ///  `onshi_card_read_certificate`: the certificate's DER.
         /// </summary>
         public byte* bytes;

@@ -226,6 +226,24 @@ namespace Onshi
         /// <summary>Frees the native object.</summary>
         protected override bool ReleaseHandle() { return free(handle) == OnshiStatus.Ok; }
 
+        /// <summary>Runs a native call with this handle and another kept alive for it.</summary>
+        internal void Use(OnshiHandle other, Func<IntPtr, IntPtr, OnshiStatus> call)
+        {
+            bool added = false;
+            bool otherAdded = false;
+            try
+            {
+                DangerousAddRef(ref added);
+                other.DangerousAddRef(ref otherAdded);
+                Call.Check(call(handle, other.DangerousGetHandle()));
+            }
+            finally
+            {
+                if (otherAdded) other.DangerousRelease();
+                if (added) DangerousRelease();
+            }
+        }
+
         /// <summary>Runs a native call with the handle kept alive for it.</summary>
         internal void Use(Func<IntPtr, OnshiStatus> call)
         {
@@ -471,16 +489,7 @@ namespace Onshi
         /// <summary>Logs out and frees the session.</summary>
         public void Logout(Session session, long now)
         {
-            handle.Use(f =>
-            {
-                OnshiStatus status = OnshiStatus.Ok;
-                session.Handle.Use(s =>
-                {
-                    status = NativeMethods.onshi_facility_logout((OnshiFacility*)f, (OnshiSession*)s, now);
-                    return status;
-                });
-                return status;
-            });
+            handle.Use(session.Handle, (f, s) => NativeMethods.onshi_facility_logout((OnshiFacility*)f, (OnshiSession*)s, now));
             session.Handle.SetHandleAsInvalid();
         }
 
@@ -500,31 +509,13 @@ namespace Onshi
         /// <summary>Adds a reader (admin).</summary>
         public void AddReader(Session admin, ushort reader, long now)
         {
-            handle.Use(f =>
-            {
-                OnshiStatus status = OnshiStatus.Ok;
-                admin.Handle.Use(s =>
-                {
-                    status = NativeMethods.onshi_facility_add_reader((OnshiFacility*)f, (OnshiSession*)s, reader, now);
-                    return status;
-                });
-                return status;
-            });
+            handle.Use(admin.Handle, (f, s) => NativeMethods.onshi_facility_add_reader((OnshiFacility*)f, (OnshiSession*)s, reader, now));
         }
 
         /// <summary>Switches a reader's mode (admin).</summary>
         public void SetReaderMode(Session admin, ushort reader, ReaderMode mode, long now)
         {
-            handle.Use(f =>
-            {
-                OnshiStatus status = OnshiStatus.Ok;
-                admin.Handle.Use(s =>
-                {
-                    status = NativeMethods.onshi_facility_set_reader_mode((OnshiFacility*)f, (OnshiSession*)s, reader, (uint)mode, now);
-                    return status;
-                });
-                return status;
-            });
+            handle.Use(admin.Handle, (f, s) => NativeMethods.onshi_facility_set_reader_mode((OnshiFacility*)f, (OnshiSession*)s, reader, (uint)mode, now));
         }
 
         /// <summary>Begins a visit at a reader; hand it back with Finish.</summary>
@@ -549,16 +540,7 @@ namespace Onshi
         /// <summary>Hands a finished visit back.</summary>
         public void Finish(Visit visit, long now)
         {
-            handle.Use(f =>
-            {
-                OnshiStatus status = OnshiStatus.Ok;
-                visit.Handle.Use(v =>
-                {
-                    status = NativeMethods.onshi_facility_finish((OnshiFacility*)f, (OnshiVisit*)v, now);
-                    return status;
-                });
-                return status;
-            });
+            handle.Use(visit.Handle, (f, v) => NativeMethods.onshi_facility_finish((OnshiFacility*)f, (OnshiVisit*)v, now));
         }
 
         /// <summary>The audit trail from a sequence number on, as JSON.</summary>
